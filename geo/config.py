@@ -1,0 +1,83 @@
+"""Constants and run-time settings (file locations, tile server).
+
+Settings come from environment variables so that a deployment can swap the
+district file or enable a tile server without touching code.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+METRIC_CRS = "EPSG:25832"
+"""ETRS89 / UTM zone 32N: metres; used for every distance, area and buffer."""
+DISPLAY_CRS = "EPSG:4326"
+"""WGS84 longitude/latitude in degrees: used for storage and display."""
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_DIR / "data"
+STATIC_DIR = PROJECT_DIR / "static"
+
+# Minden's area with a margin of about 3 km (WGS84 degrees). Coordinates
+# outside this box cannot belong to a Minden offer and are rejected early,
+# before the exact point-in-polygon test.
+MINDEN_BBOX = (8.75, 52.20, 9.07, 52.40)  # lon_min, lat_min, lon_max, lat_max
+
+
+@dataclass(frozen=True)
+class Handlungsfeld:
+    """One field of action of the Integrationskonzept, with its map style.
+
+    ``color`` is a marker fill with at least 4.5:1 contrast against white text
+    (WCAG AA); ``symbol`` is a letter drawn on the marker so that the fields
+    are told apart without relying on colour.
+    """
+
+    key: str
+    name: str
+    color: str
+    symbol: str
+
+
+HANDLUNGSFELDER: tuple[Handlungsfeld, ...] = (
+    Handlungsfeld("zusammenleben", "Zusammenleben und Teilhabe", "#A8322D", "Z"),
+    Handlungsfeld("bildung", "Bildung", "#1F5BA6", "B"),
+    Handlungsfeld("arbeit", "Arbeitsmarktintegration", "#2B6B2F", "A"),
+    Handlungsfeld("wohnen", "Wohnen", "#6A3D9A", "W"),
+)
+HANDLUNGSFELD_BY_NAME = {hf.name: hf for hf in HANDLUNGSFELDER}
+
+
+@dataclass(frozen=True)
+class TileSettings:
+    """A raster tile server. ``None`` everywhere means: no tiles, no third-party request."""
+
+    url: str
+    attribution: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    stadtteile_path: Path
+    stadtteile_name_column: str
+    stadtteile_id_column: str | None
+    angebote_path: Path
+    sozialatlas_path: Path
+    tiles: TileSettings | None
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Read settings from environment variables (``QK_*``), with the shipped data as default."""
+    env = dict(os.environ if env is None else env)
+    tile_url = env.get("QK_TILE_URL", "").strip()
+    tiles = None
+    if tile_url:
+        tiles = TileSettings(tile_url, env.get("QK_TILE_ATTRIBUTION", "").strip() or tile_url)
+    return Settings(
+        stadtteile_path=Path(env.get("QK_STADTTEILE", DATA_DIR / "stadtteile.geojson")),
+        stadtteile_name_column=env.get("QK_STADTTEILE_NAMENSSPALTE", "name"),
+        stadtteile_id_column=env.get("QK_STADTTEILE_IDSPALTE", "id") or None,
+        angebote_path=Path(env.get("QK_ANGEBOTE", DATA_DIR / "angebote.csv")),
+        sozialatlas_path=Path(env.get("QK_SOZIALATLAS", DATA_DIR / "sozialatlas.csv")),
+        tiles=tiles,
+    )

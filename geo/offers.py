@@ -1,0 +1,235 @@
+"""Loading and validating the offer table (``angebote.csv``).
+
+Offer data is typed in by people, often in a spreadsheet. The loader accepts
+what spreadsheets produce (BOM, semicolons, Windows-1252, decimal commas) and
+never drops a row silently: every record ends up either in ``offers`` or in
+``rejected`` together with a :class:`~geo.problems.Problem` naming file, line
+and column.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import opening_hours
+import pandas as pd
+
+from .config import DISPLAY_CRS, HANDLUNGSFELD_BY_NAME, MINDEN_BBOX
+from .csvtext import decode_csv_bytes, iter_records, sniff_delimiter
+from .problems import DataFileError, Problem
+from .text import strip_control_chars
+
+OFFER_COLUMNS: tuple[str, ...] = (
+    "id", "name", "traeger", "handlungsfeld", "kategorie", "zielgruppen", "sprachen",
+    "kosten", "adresse", "stadtteil", "lat", "lon", "lage_genauigkeit", "oeffnungszeiten",
+    "barrierefrei", "website", "telefon", "beschreibung", "beschreibung_einfach",
+    "zuletzt_geprueft", "quelle",
+)
+REQUIRED_COLUMNS: tuple[str, ...] = ("id", "name", "handlungsfeld", "lat", "lon", "lage_genauigkeit")
+LAGE_GENAUIGKEITEN = ("adresse", "strasse", "stadtteil")
+BARRIEREFREI_WERTE = ("ja", "nein", "unbekannt")
+MAX_FIELD_CHARS = 10_000
+_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+
+csv.field_size_limit(10 * 1024 * 1024)
+
+
+@dataclass
+class OffersLoad:
+    """Result of loading an offer file.
+
+    ``offers``: accepted rows, EPSG:4326 points, all :data:`OFFER_COLUMNS` as
+    text except ``lat``/``lon`` (float), plus ``zeile`` (source line).
+    ``rejected``: the raw rejected records with ``zeile`` and ``grund``.
+    """
+
+    datei: str
+    offers: gpd.GeoDataFrame
+    rejected: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.schwere == "fehler"]
+
+    @property
+    def notices(self) -> list[Problem]:
+        return [p for p in self.problems if p.schwere == "hinweis"]
+
+
+def read_offers(path: str | Path) -> OffersLoad:
+    """Load and validate an offer CSV file; raises :class:`DataFileError` only if unreadable."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataFileError(Problem(path.name, None, None, f"Datei kann nicht gelesen werden ({exc.strerror or exc}).")) from exc
+    return parse_offers(raw, path.name)
+
+
+def parse_offers(raw: bytes | str, datei: str = "angebote.csv") -> OffersLoad:
+    """Validate offer records from CSV bytes or text (pure; no file access)."""
+    problems: list[Problem] = []
+    if isinstance(raw, bytes):
+        decoded = decode_csv_bytes(raw)
+        text = decoded.text
+        if decoded.encoding != "utf-8":
+            problems.append(Problem(datei, None, None, "Datei ist nicht UTF-8-kodiert; sie wurde als Windows-1252 gelesen. Bitte als UTF-8 speichern.", "hinweis"))
+    else:
+        text = raw.lstrip("\ufeff")
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+        problems.append(Problem(datei, None, None, "Datei enthält Nullbytes; sie wurden entfernt.", "hinweis"))
+
+    records = iter(iter_records(text, sniff_delimiter(text)))
+    header_record = next(records, None)
+    if header_record is None or header_record.error:
+        problems.append(Problem(datei, None, None, "Datei ist leer oder hat keine Kopfzeile."))
+        return OffersLoad(datei, _empty_offers(), _rejected_frame([]), problems)
+
+    header = [strip_control_chars(h).lower() for h in header_record.fields]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    unknown = [h for h in header if h not in OFFER_COLUMNS]
+    if unknown:
+        problems.append(Problem(datei, header_record.line, None, f"Unbekannte Spalten werden ignoriert: {', '.join(unknown)}.", "hinweis"))
+
+    accepted: list[dict] = []
+    rejected: list[dict] = []
+    first_line_of_id: dict[str, int] = {}
+    for rec in records:
+        if rec.error:
+            problems.append(Problem(datei, rec.line, None, f"{rec.error}; der Rest der Datei ab hier konnte nicht gelesen werden."))
+            rejected.append({"zeile": rec.line, "grund": rec.error, "rohdaten": ""})
+            break
+        raw_row = {"zeile": rec.line, "rohdaten": _joined(rec.fields)}
+        if missing:
+            reason = f"Pflichtspalte(n) fehlen in der Kopfzeile: {', '.join(missing)}."
+            problems.append(Problem(datei, rec.line, None, reason))
+            rejected.append({**raw_row, "grund": reason})
+            continue
+        if len(rec.fields) != len(header):
+            reason = f"Zeile hat {len(rec.fields)} Felder, die Kopfzeile {len(header)} (Trennzeichen oder Anführungszeichen prüfen)."
+            problems.append(Problem(datei, rec.line, None, reason))
+            rejected.append({**raw_row, "grund": reason})
+            continue
+        values = {h: strip_control_chars(v) for h, v in zip(header, rec.fields) if h in OFFER_COLUMNS}
+        row, row_problems = _validate_row(values, datei, rec.line)
+        if row is not None and row["id"] in first_line_of_id:
+            row_problems.append(Problem(datei, rec.line, "id", f"id „{row['id']}“ kommt doppelt vor (zuerst in Zeile {first_line_of_id[row['id']]})."))
+            row = None
+        problems.extend(row_problems)
+        if row is None:
+            reasons = "; ".join(p.meldung for p in row_problems if p.schwere == "fehler")
+            rejected.append({**raw_row, "grund": reasons})
+        else:
+            first_line_of_id[row["id"]] = rec.line
+            row["zeile"] = rec.line
+            accepted.append(row)
+
+    offers = _empty_offers() if not accepted else gpd.GeoDataFrame(
+        pd.DataFrame(accepted, columns=[*OFFER_COLUMNS, "zeile"]),
+        geometry=gpd.points_from_xy([r["lon"] for r in accepted], [r["lat"] for r in accepted]),
+        crs=DISPLAY_CRS,
+    )
+    return OffersLoad(datei, offers, _rejected_frame(rejected), problems)
+
+
+def _validate_row(values: dict[str, str], datei: str, line: int) -> tuple[dict | None, list[Problem]]:
+    """Check one record; return the cleaned row (or None if rejected) and its problems."""
+    errors: list[Problem] = []
+    notices: list[Problem] = []
+    row = {c: values.get(c, "") for c in OFFER_COLUMNS}
+
+    def err(col: str, msg: str) -> None:
+        errors.append(Problem(datei, line, col, msg))
+
+    def note(col: str, msg: str) -> None:
+        notices.append(Problem(datei, line, col, msg, "hinweis"))
+
+    for col, value in row.items():
+        if len(value) > MAX_FIELD_CHARS:
+            err(col, f"Feld ist {len(value)} Zeichen lang (höchstens {MAX_FIELD_CHARS}).")
+    if not row["id"]:
+        err("id", "id fehlt.")
+    if not row["name"]:
+        err("name", "Name fehlt.")
+
+    hf = _match_handlungsfeld(row["handlungsfeld"])
+    if hf is None:
+        allowed = ", ".join(f"„{n}“" for n in HANDLUNGSFELD_BY_NAME)
+        err("handlungsfeld", f"„{_short(row['handlungsfeld'])}“ ist kein Handlungsfeld (erlaubt: {allowed}).")
+    else:
+        row["handlungsfeld"] = hf
+
+    lat, lon = _parse_coordinate(row["lat"]), _parse_coordinate(row["lon"])
+    if lat is None:
+        err("lat", f"Breite „{_short(row['lat'])}“ ist keine Zahl.")
+    if lon is None:
+        err("lon", f"Länge „{_short(row['lon'])}“ ist keine Zahl.")
+    if lat is not None and lon is not None:
+        lon_min, lat_min, lon_max, lat_max = MINDEN_BBOX
+        if not (lat_min <= lat <= lat_max and lon_min <= lon <= lon_max):
+            hint = " Breite und Länge vertauscht?" if (lat_min <= lon <= lat_max and lon_min <= lat <= lon_max) else ""
+            err("lat", f"Koordinate ({lat}, {lon}) liegt nicht in Minden.{hint}")
+        row["lat"], row["lon"] = lat, lon
+
+    precision = row["lage_genauigkeit"].lower()
+    if precision not in LAGE_GENAUIGKEITEN:
+        err("lage_genauigkeit", f"„{_short(row['lage_genauigkeit'])}“ ist ungültig (erlaubt: {', '.join(LAGE_GENAUIGKEITEN)}).")
+    row["lage_genauigkeit"] = precision
+
+    barrier = row["barrierefrei"].lower() or "unbekannt"
+    if barrier not in BARRIEREFREI_WERTE:
+        note("barrierefrei", f"„{_short(barrier)}“ ist ungültig (ja, nein, unbekannt); als „unbekannt“ übernommen.")
+        barrier = "unbekannt"
+    row["barrierefrei"] = barrier
+
+    if row["oeffnungszeiten"] and not opening_hours.validate(row["oeffnungszeiten"]):
+        note("oeffnungszeiten", "Öffnungszeiten sind nicht im OpenStreetMap-Format (z. B. „Mo-Fr 09:00-12:00“); sie werden nur als Text gezeigt.")
+    if row["zuletzt_geprueft"] and not _DATE.match(row["zuletzt_geprueft"]):
+        note("zuletzt_geprueft", "Datum nicht im Format JJJJ, JJJJ-MM oder JJJJ-MM-TT.")
+    if row["website"] and not re.match(r"^https?://", row["website"], re.IGNORECASE):
+        note("website", "Webadresse beginnt nicht mit http:// oder https://; sie wird nicht verlinkt.")
+    if not row["quelle"]:
+        note("quelle", "Quelle fehlt.")
+
+    return (None if errors else row), errors + notices
+
+
+def _match_handlungsfeld(value: str) -> str | None:
+    wanted = " ".join(value.split()).casefold()
+    for name in HANDLUNGSFELD_BY_NAME:
+        if name.casefold() == wanted:
+            return name
+    return None
+
+
+def _parse_coordinate(value: str) -> float | None:
+    text = value.strip().replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _short(value: str, limit: int = 60) -> str:
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def _joined(fields: list[str]) -> str:
+    return _short(" | ".join(fields), 500)
+
+
+def _empty_offers() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        pd.DataFrame(columns=[*OFFER_COLUMNS, "zeile"]), geometry=gpd.GeoSeries([], crs=DISPLAY_CRS), crs=DISPLAY_CRS
+    )
+
+
+def _rejected_frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["zeile", "grund", "rohdaten"])
