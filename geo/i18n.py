@@ -1,0 +1,51 @@
+"""UI strings from per-language catalogues (``locales/<lang>.toml``).
+
+German is the reference catalogue; another language falls back to German for
+keys it does not (yet) translate.
+"""
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DEFAULT_LANG = "de"
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    """All strings of one language as a flat ``{"section.key": text}`` dict."""
+    path = LOCALES_DIR / f"{lang}.toml"
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        return _flatten(tomllib.load(handle))
+
+
+def available_languages() -> dict[str, str]:
+    """Language code → the language's own name, for a language picker."""
+    return {p.stem: catalogue(p.stem).get("sprache.name", p.stem) for p in sorted(LOCALES_DIR.glob("*.toml"))}
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
+    """The text for ``key`` in ``lang`` with ``{placeholders}`` filled in.
+
+    Raises ``KeyError`` for a key missing from the German catalogue, so that a
+    typo fails in tests instead of showing a key to users.
+    """
+    text = catalogue(lang).get(key)
+    if text is None:
+        text = catalogue(DEFAULT_LANG)[key]
+    return text.format(**values) if values else text
+
+
+def _flatten(tree: dict, prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name + "."))
+        else:
+            flat[name] = str(value)
+    return flat

@@ -1,0 +1,68 @@
+"""Spatial join of offers to Stadtteile (point in polygon, EPSG:25832)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from .config import METRIC_CRS
+from .problems import Problem
+
+
+@dataclass
+class JoinResult:
+    """``offers`` gains ``stadtteil_id`` and ``stadtteil_name`` (from the polygons);
+    ``outside`` holds offers lying in no polygon (they keep empty ids and stay in ``offers``)."""
+
+    offers: gpd.GeoDataFrame
+    outside: gpd.GeoDataFrame
+    problems: list[Problem]
+
+
+def assign_districts(offers: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, datei: str = "angebote.csv") -> JoinResult:
+    """Assign every offer point to the district polygon containing it.
+
+    Computed in EPSG:25832. A point on a shared border goes to the first
+    matching district in file order. Offers outside every polygon are
+    reported (``fehler``-free: they stay loaded but unassigned), and an offer
+    whose stated ``stadtteil`` differs from its polygon gets a notice.
+    """
+    points = offers.to_crs(METRIC_CRS)
+    polys = districts[["id", "name", "geometry"]].to_crs(METRIC_CRS).rename(columns={"id": "stadtteil_id", "name": "stadtteil_name"})
+    joined = gpd.sjoin(points, polys, how="left", predicate="intersects")
+    joined = joined[~joined.index.duplicated(keep="first")].drop(columns="index_right")
+    joined["stadtteil_id"] = joined["stadtteil_id"].fillna("")
+    joined["stadtteil_name"] = joined["stadtteil_name"].fillna("")
+    result = joined.to_crs(offers.crs)
+    problems = []
+    outside_mask = result["stadtteil_id"] == ""
+    for _, row in result[outside_mask].iterrows():
+        problems.append(Problem(datei, _line(row), "lat", f"„{row['name']}“ liegt in keinem Stadtteil-Polygon.", "hinweis"))
+    if "stadtteil" in result.columns:
+        stated = result["stadtteil"].fillna("").astype(str)
+        differs = (~outside_mask) & (stated != "") & (stated != result["stadtteil_name"])
+        for _, row in result[differs].iterrows():
+            problems.append(Problem(
+                datei, _line(row), "stadtteil",
+                f"„{row['name']}“: angegeben „{row['stadtteil']}“, die Koordinate liegt aber in „{row['stadtteil_name']}“.",
+                "hinweis",
+            ))
+    return JoinResult(result, result[outside_mask], problems)
+
+
+def offer_counts(offers: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, handlungsfelder: list[str]) -> pd.DataFrame:
+    """Offers per district (rows, in district order) and Handlungsfeld (columns), plus ``gesamt``.
+
+    ``offers`` must already carry ``stadtteil_id`` (see :func:`assign_districts`).
+    """
+    table = pd.crosstab(offers["stadtteil_id"], offers["handlungsfeld"]) if not offers.empty else pd.DataFrame()
+    table = table.reindex(index=list(districts["id"]), columns=handlungsfelder, fill_value=0).fillna(0).astype(int)
+    table["gesamt"] = table.sum(axis=1)
+    table.index.name = "stadtteil_id"
+    return table
+
+
+def _line(row: pd.Series) -> int | None:
+    value = row.get("zeile")
+    return int(value) if value is not None and pd.notna(value) else None

@@ -1,0 +1,218 @@
+"""Build the Folium map: Stadtteil polygons, optional choropleth, one offer layer per Handlungsfeld.
+
+Everything the browser loads comes from the app's own ``static/`` folder
+(see :mod:`geo.assets`); tiles only when a tile server is configured.
+Offer text is passed as JSON data and turned into DOM text by
+``static/qk/qk-map.js``; district text is HTML-escaped here.
+"""
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import pandas as pd
+from branca.element import MacroElement
+from folium.plugins import FastMarkerCluster
+from jinja2 import Template
+
+from .assets import CLUSTER_CSS, CLUSTER_JS, MAP_CSS, MAP_JS, ST_FOLIUM_ASSET_BASE, asset_links
+from .config import HANDLUNGSFELDER, Handlungsfeld, TileSettings
+from .districts import is_schematic
+from .i18n import t
+from .indicators import MAP_INDICATORS, Band, bands_by_district, indicator_unit
+
+CHOROPLETH_COLOURS = ("#fee8c8", "#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000", "#7f0000")
+NO_DATA_COLOUR = "#ffffff"
+OFFER_ROW_FIELDS = ("lat", "lon", "name", "traeger", "adresse", "stadtteil_name", "lage_genauigkeit",
+                    "oeffnungszeiten", "website", "telefon", "beschreibung_einfach", "zuletzt_geprueft")
+"""Order of the values in one marker row; must match ``static/qk/qk-map.js``."""
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    indicator: str | None = None
+    """One of :data:`geo.indicators.MAP_INDICATORS` for a choropleth, or ``None``."""
+    tiles: TileSettings | None = None
+    lang: str = "de"
+    asset_base: str = ST_FOLIUM_ASSET_BASE
+    """URL prefix of ``static/`` as seen from the page that shows the map."""
+    focus_district: str | None = None
+    """District id to zoom to; ``None`` shows the whole city."""
+
+
+def build_map(
+    districts: gpd.GeoDataFrame,
+    offers: gpd.GeoDataFrame,
+    indicators: pd.DataFrame | None = None,
+    options: MapOptions = MapOptions(),
+) -> folium.Map:
+    """A :class:`folium.Map` (EPSG:4326 data) with districts, legend and one layer per Handlungsfeld.
+
+    ``offers`` needs the offer columns plus ``stadtteil_name`` (from
+    :func:`geo.join.assign_districts`); every Handlungsfeld gets a layer even
+    when it has no offers, so the layer list is always complete.
+    """
+    lang = options.lang
+    min_x, min_y, max_x, max_y = districts.total_bounds
+    fmap = folium.Map(location=[(min_y + max_y) / 2, (min_x + max_x) / 2], zoom_start=12, tiles=None,
+                      control_scale=True)
+    # Without a tile layer Leaflet has no zoom range, and MarkerCluster refuses to start.
+    fmap.options.update(maxZoom=19, minZoom=9, zoomSnap=0.25)
+    fmap.default_js = asset_links(MAP_JS, options.asset_base)
+    fmap.default_css = asset_links(MAP_CSS, options.asset_base)
+    if options.tiles is not None:
+        folium.TileLayer(options.tiles.url, attr=options.tiles.attribution, name=t("karte.hintergrund", lang),
+                         max_zoom=19, control=False).add_to(fmap)
+
+    bands = {}
+    if options.indicator and indicators is not None:
+        bands = bands_by_district(indicators, list(districts["id"]), options.indicator)
+    colours = band_colours([b for b in bands.values() if b is not None])
+    district_layer(districts, offers, indicators, bands, colours, lang).add_to(fmap)
+    if options.indicator and indicators is not None:
+        unit = indicator_unit(indicators, options.indicator)
+        HtmlControl(legend_html(options.indicator, colours, unit, lang), "bottomright").add_to(fmap)
+
+    for hf in HANDLUNGSFELDER:
+        offer_layer(offers[offers["handlungsfeld"] == hf.name], hf, options.asset_base, lang).add_to(fmap)
+
+    notes = [t("karte.hinweis_lage", lang)]
+    if is_schematic(districts):
+        notes.insert(0, t("karte.hinweis_schematisch", lang))
+    HtmlControl("".join(f"<p>{html.escape(n)}</p>" for n in notes), "bottomleft", "qk-control qk-note").add_to(fmap)
+    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    if options.focus_district is not None and options.focus_district in set(districts["id"]):
+        min_x, min_y, max_x, max_y = districts[districts["id"] == options.focus_district].total_bounds
+    fmap.fit_bounds([[min_y, min_x], [max_y, max_x]])
+    return fmap
+
+
+def district_layer(districts, offers, indicators, bands: dict[str, Band | None], colours: dict, lang: str) -> folium.GeoJson:
+    """District polygons with an escaped tooltip (name, indicators, offer count)."""
+    counts = offers.groupby("stadtteil_id").size() if "stadtteil_id" in offers.columns else pd.Series(dtype=int)
+    frame = districts[["id", "name", "geometrie", "geometry"]].copy()
+    frame["tooltip"] = [
+        district_tooltip_html(row, indicators, int(counts.get(row["id"], 0)), lang) for _, row in frame.iterrows()
+    ]
+    frame["fill"] = [colours.get(bands.get(i)) if bands.get(i) is not None else None for i in frame["id"]]
+    choropleth = bool(bands)
+
+    def style(feature):
+        props = feature["properties"]
+        fill = props["fill"]
+        return {
+            "color": "#333333",
+            "weight": 1.5,
+            "dashArray": "6 4" if props["geometrie"] == "schematisch" else None,
+            "fillColor": fill or (NO_DATA_COLOUR if choropleth else "#3b6e8f"),
+            "fillOpacity": 0.65 if fill else (0.25 if choropleth else 0.06),
+        }
+
+    return folium.GeoJson(
+        frame.to_json(drop_id=True),
+        name=t("karte.ebene_stadtteile", lang),
+        style_function=style,
+        highlight_function=lambda _: {"weight": 3.5, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
+        control=True,
+        overlay=True,
+    )
+
+
+def district_tooltip_html(row: pd.Series, indicators: pd.DataFrame | None, n_offers: int, lang: str) -> str:
+    """Tooltip HTML for one district; every data value is escaped."""
+    lines = [f"<strong>{html.escape(str(row['name']))}</strong>"]
+    if indicators is not None:
+        for key in MAP_INDICATORS:
+            band = bands_by_district(indicators, [row["id"]], key)[row["id"]]
+            label = band.label(indicator_unit(indicators, key), lang) if band else t("band.keine_angabe", lang)
+            lines.append(f"{html.escape(t('indikator.' + key, lang))}: {html.escape(label)}")
+            if band is not None and band.parts:
+                lines.append(f"<small>{html.escape('; '.join(band.parts))}</small>")
+    lines.append(html.escape(t("karte.anzahl_angebote", lang, n=n_offers)))
+    if row["geometrie"] == "schematisch":
+        lines.append(f"<em>{html.escape(t('karte.grenze_schematisch', lang))}</em>")
+    return "<br>".join(lines)
+
+
+def band_colours(bands: list[Band]) -> dict[Band, str]:
+    """A colour per distinct band, light to dark in band order."""
+    distinct = sorted({b for b in bands}, key=lambda b: b.sort_key)
+    if not distinct:
+        return {}
+    step = (len(CHOROPLETH_COLOURS) - 1) / max(len(distinct) - 1, 1)
+    return {b: CHOROPLETH_COLOURS[round(i * step)] for i, b in enumerate(distinct)}
+
+
+def legend_html(indicator: str, colours: dict[Band, str], unit: str, lang: str) -> str:
+    rows = [f"<h2>{html.escape(t('indikator.' + indicator, lang))}</h2>"]
+    for band, colour in sorted(colours.items(), key=lambda item: item[0].sort_key, reverse=True):
+        rows.append(f'<div class="qk-legend-row"><span class="qk-swatch" style="background:{colour}"></span>'
+                    f"{html.escape(band.label(unit, lang))}</div>")
+    rows.append(f'<div class="qk-legend-row"><span class="qk-swatch" style="background:{NO_DATA_COLOUR}"></span>'
+                f"{html.escape(t('band.keine_angabe', lang))}</div>")
+    rows.append(f"<small>{html.escape(t('indikator.quelle_kurz', lang))}</small>")
+    return "".join(rows)
+
+
+def offer_rows(offers: gpd.GeoDataFrame) -> list[list]:
+    """Marker data rows (see :data:`OFFER_ROW_FIELDS`); raw text, escaped by the browser code."""
+    frame = offers.reindex(columns=list(OFFER_ROW_FIELDS)).copy()
+    text_cols = [c for c in OFFER_ROW_FIELDS if c not in ("lat", "lon")]
+    frame[text_cols] = frame[text_cols].fillna("").astype(str)
+    return [[float(r[0]), float(r[1]), *r[2:]] for r in frame.itertuples(index=False, name=None)]
+
+
+def offer_layer(offers: gpd.GeoDataFrame, hf: Handlungsfeld, asset_base: str, lang: str) -> FastMarkerCluster:
+    """One clustered, toggleable layer for the offers of one Handlungsfeld."""
+    config = {
+        "key": hf.key, "name": t(f"handlungsfeld.{hf.key}", lang), "color": hf.color, "symbol": hf.symbol,
+        "lang": lang, "labels": {k: t(f"popup.{k}", lang) for k in (
+            "traeger", "adresse", "stadtteil", "zeiten", "website", "telefon", "info", "stand",
+            "ungefaehr", "genau_strasse", "genau_stadtteil")},
+    }
+    cfg = _js_json(config)
+    label = (f'<span class="qk-layer-symbol" style="background:{hf.color}" aria-hidden="true">{hf.symbol}</span>'
+             f"{html.escape(config['name'])} ({len(offers)})")
+    layer = FastMarkerCluster(
+        offer_rows(offers),
+        callback=f"(function () {{ var cfg = {cfg}; return function (row) {{ return QK.marker(row, cfg); }}; }})()",
+        name=label,
+        icon_create_function=f"function (cluster) {{ return QK.clusterIcon(cluster, {cfg}); }}",
+        options={"showCoverageOnHover": False, "maxClusterRadius": 40, "spiderfyOnMaxZoom": True},
+    )
+    layer.default_js = asset_links(CLUSTER_JS, asset_base)
+    layer.default_css = asset_links(CLUSTER_CSS, asset_base)
+    return layer
+
+
+class HtmlControl(MacroElement):
+    """A static Leaflet control showing trusted HTML (legend, notes)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
+        {{ this.get_name() }}.onAdd = function () {
+            var div = L.DomUtil.create("div", {{ this.css_class|tojson }});
+            div.innerHTML = {{ this.html|tojson }};
+            L.DomEvent.disableClickPropagation(div);
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, html_content: str, position: str = "bottomright", css_class: str = "qk-control"):
+        super().__init__()
+        self._name = "HtmlControl"
+        self.html = html_content
+        self.position = position
+        self.css_class = css_class
+
+
+def _js_json(value: object) -> str:
+    """JSON safe to embed inside a ``<script>`` element."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
