@@ -16,8 +16,9 @@ class DecodedText:
 
 def decode_csv_bytes(raw: bytes) -> DecodedText:
     """Decode as UTF-8 (with or without BOM); fall back to Windows-1252."""
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
     try:
-        return DecodedText(raw.decode("utf-8-sig"), "utf-8")
+        return DecodedText(raw.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         return DecodedText(raw.decode("cp1252", errors="replace"), "cp1252")
 

@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from .config import DISPLAY_CRS, METRIC_CRS
+from .formatting import format_number
 from .problems import DataFileError, Problem
 from .text import slugify
 
@@ -110,11 +111,11 @@ def partition_problems(districts: gpd.GeoDataFrame, datei: str, tolerance_m2: fl
         if i < j:
             area = geoms[i].intersection(geoms[j]).area
             if area > tolerance_m2:
-                problems.append(Problem(datei, None, "geometry", f"„{metric.name.iloc[i]}“ und „{metric.name.iloc[j]}“ überlappen sich ({area:,.0f} m²).", "hinweis"))
+                problems.append(Problem(datei, None, "geometry", f"„{metric.name.iloc[i]}“ und „{metric.name.iloc[j]}“ überlappen sich ({format_number(area, 0)} m²).", "hinweis"))
     union = shapely.union_all(geoms)
     holes = sum(shapely.Polygon(r).area for p in getattr(union, "geoms", [union]) for r in p.interiors)
     if holes > tolerance_m2:
-        problems.append(Problem(datei, None, "geometry", f"Zwischen den Stadtteilen liegen Lücken ({holes:,.0f} m²).", "hinweis"))
+        problems.append(Problem(datei, None, "geometry", f"Zwischen den Stadtteilen liegen Lücken ({format_number(holes, 0)} m²).", "hinweis"))
     return problems
 
 

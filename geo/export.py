@@ -23,7 +23,7 @@ def neutralise_formula(value: object) -> object:
 
 def offers_table(offers: pd.DataFrame, lang: str = "de") -> pd.DataFrame:
     """The offers as a table with translated column headings, sorted by name."""
-    table = offers.reindex(columns=list(TABLE_COLUMNS)).fillna("").sort_values("name", key=lambda s: s.str.casefold())
+    table = offers.reindex(columns=list(TABLE_COLUMNS)).astype(object).fillna("").astype(str).sort_values("name", key=lambda s: s.str.casefold())
     return table.rename(columns={c: t(f"spalte.{c}", lang) for c in TABLE_COLUMNS}).reset_index(drop=True)
 
 

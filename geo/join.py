@@ -13,7 +13,8 @@ from .problems import Problem
 @dataclass
 class JoinResult:
     """``offers`` gains ``stadtteil_id`` and ``stadtteil_name`` (from the polygons);
-    ``outside`` holds offers lying in no polygon (they keep empty ids and stay in ``offers``)."""
+    ``outside`` holds located offers lying in no polygon (they keep empty ids and stay in ``offers``).
+    Offers without a location keep empty ids and are not reported."""
 
     offers: gpd.GeoDataFrame
     outside: gpd.GeoDataFrame
@@ -28,20 +29,23 @@ def assign_districts(offers: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, date
     reported (``fehler``-free: they stay loaded but unassigned), and an offer
     whose stated ``stadtteil`` differs from its polygon gets a notice.
     """
-    points = offers.to_crs(METRIC_CRS)
+    located = has_location(offers)
+    points = offers[located].to_crs(METRIC_CRS)
     polys = districts[["id", "name", "geometry"]].to_crs(METRIC_CRS).rename(columns={"id": "stadtteil_id", "name": "stadtteil_name"})
     joined = gpd.sjoin(points, polys, how="left", predicate="intersects")
     joined = joined[~joined.index.duplicated(keep="first")].drop(columns="index_right")
     joined["stadtteil_id"] = joined["stadtteil_id"].fillna("")
     joined["stadtteil_name"] = joined["stadtteil_name"].fillna("")
-    result = joined.to_crs(offers.crs)
+    unlocated = offers[~located].assign(stadtteil_id="", stadtteil_name="")
+    result = pd.concat([joined.to_crs(offers.crs), unlocated]).loc[offers.index]
+    result = gpd.GeoDataFrame(result, geometry="geometry", crs=offers.crs)
     problems = []
-    outside_mask = result["stadtteil_id"] == ""
+    outside_mask = (result["stadtteil_id"] == "") & located
     for _, row in result[outside_mask].iterrows():
         problems.append(Problem(datei, _line(row), "lat", f"„{row['name']}“ liegt in keinem Stadtteil-Polygon.", "hinweis"))
     if "stadtteil" in result.columns:
         stated = result["stadtteil"].fillna("").astype(str)
-        differs = (~outside_mask) & (stated != "") & (stated != result["stadtteil_name"])
+        differs = located & (~outside_mask) & (stated != "") & (stated != result["stadtteil_name"])
         for _, row in result[differs].iterrows():
             problems.append(Problem(
                 datei, _line(row), "stadtteil",
@@ -49,6 +53,11 @@ def assign_districts(offers: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, date
                 "hinweis",
             ))
     return JoinResult(result, result[outside_mask], problems)
+
+
+def has_location(offers: gpd.GeoDataFrame) -> pd.Series:
+    """True for offers with a point; offers with ``lage_genauigkeit = unbekannt`` have none."""
+    return offers.geometry.notna() & ~offers.geometry.is_empty
 
 
 def offer_counts(offers: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, handlungsfelder: list[str]) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from .assets import CLUSTER_CSS, CLUSTER_JS, MAP_CSS, MAP_JS, ST_FOLIUM_ASSET_BA
 from .config import HANDLUNGSFELDER, Handlungsfeld, TileSettings
 from .districts import is_schematic
 from .i18n import t
+from .join import has_location
 from .indicators import MAP_INDICATORS, Band, bands_by_district, indicator_unit
 
 CHOROPLETH_COLOURS = ("#fee8c8", "#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000", "#7f0000")
@@ -80,6 +81,9 @@ def build_map(
         offer_layer(offers[offers["handlungsfeld"] == hf.name], hf, options.asset_base, lang).add_to(fmap)
 
     notes = [t("karte.hinweis_lage", lang)]
+    n_unlocated = int((~has_location(offers)).sum())
+    if n_unlocated:
+        notes.append(t("karte.hinweis_ohne_ort", lang, n=n_unlocated))
     if is_schematic(districts):
         notes.insert(0, t("karte.hinweis_schematisch", lang))
     HtmlControl("".join(f"<p>{html.escape(n)}</p>" for n in notes), "bottomleft", "qk-control qk-note").add_to(fmap)
@@ -160,7 +164,7 @@ def legend_html(indicator: str, colours: dict[Band, str], unit: str, lang: str) 
 
 def offer_rows(offers: gpd.GeoDataFrame) -> list[list]:
     """Marker data rows (see :data:`OFFER_ROW_FIELDS`); raw text, escaped by the browser code."""
-    frame = offers.reindex(columns=list(OFFER_ROW_FIELDS)).copy()
+    frame = offers[has_location(offers)].reindex(columns=list(OFFER_ROW_FIELDS)).copy()
     text_cols = [c for c in OFFER_ROW_FIELDS if c not in ("lat", "lon")]
     frame[text_cols] = frame[text_cols].fillna("").astype(str)
     return [[float(r[0]), float(r[1]), *r[2:]] for r in frame.itertuples(index=False, name=None)]
@@ -175,10 +179,11 @@ def offer_layer(offers: gpd.GeoDataFrame, hf: Handlungsfeld, asset_base: str, la
             "ungefaehr", "genau_strasse", "genau_stadtteil")},
     }
     cfg = _js_json(config)
+    rows = offer_rows(offers)
     label = (f'<span class="qk-layer-symbol" style="background:{hf.color}" aria-hidden="true">{hf.symbol}</span>'
-             f"{html.escape(config['name'])} ({len(offers)})")
+             f"{html.escape(config['name'])} ({len(rows)})")
     layer = FastMarkerCluster(
-        offer_rows(offers),
+        rows,
         callback=f"(function () {{ var cfg = {cfg}; return function (row) {{ return QK.marker(row, cfg); }}; }})()",
         name=label,
         icon_create_function=f"function (cluster) {{ return QK.clusterIcon(cluster, {cfg}); }}",

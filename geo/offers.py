@@ -17,6 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import opening_hours
 import pandas as pd
+from shapely.geometry import Point
 
 from .config import DISPLAY_CRS, HANDLUNGSFELD_BY_NAME, MINDEN_BBOX
 from .csvtext import decode_csv_bytes, iter_records, sniff_delimiter
@@ -30,7 +31,9 @@ OFFER_COLUMNS: tuple[str, ...] = (
     "zuletzt_geprueft", "quelle",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("id", "name", "handlungsfeld", "lat", "lon", "lage_genauigkeit")
-LAGE_GENAUIGKEITEN = ("adresse", "strasse", "stadtteil")
+LAGE_GENAUIGKEITEN = ("adresse", "strasse", "stadtteil", "unbekannt")
+"""``unbekannt``: no source names the place; such offers have no coordinates and are listed, not mapped."""
+UNLOCATED = "unbekannt"
 BARRIEREFREI_WERTE = ("ja", "nein", "unbekannt")
 MAX_FIELD_CHARS = 10_000
 _DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
@@ -132,7 +135,7 @@ def parse_offers(raw: bytes | str, datei: str = "angebote.csv") -> OffersLoad:
 
     offers = _empty_offers() if not accepted else gpd.GeoDataFrame(
         pd.DataFrame(accepted, columns=[*OFFER_COLUMNS, "zeile"]),
-        geometry=gpd.points_from_xy([r["lon"] for r in accepted], [r["lat"] for r in accepted]),
+        geometry=[None if r["lat"] is None else Point(r["lon"], r["lat"]) for r in accepted],
         crs=DISPLAY_CRS,
     )
     return OffersLoad(datei, offers, _rejected_frame(rejected), problems)
@@ -165,22 +168,27 @@ def _validate_row(values: dict[str, str], datei: str, line: int) -> tuple[dict |
     else:
         row["handlungsfeld"] = hf
 
-    lat, lon = _parse_coordinate(row["lat"]), _parse_coordinate(row["lon"])
-    if lat is None:
-        err("lat", f"Breite „{_short(row['lat'])}“ ist keine Zahl.")
-    if lon is None:
-        err("lon", f"Länge „{_short(row['lon'])}“ ist keine Zahl.")
-    if lat is not None and lon is not None:
-        lon_min, lat_min, lon_max, lat_max = MINDEN_BBOX
-        if not (lat_min <= lat <= lat_max and lon_min <= lon <= lon_max):
-            hint = " Breite und Länge vertauscht?" if (lat_min <= lon <= lat_max and lon_min <= lat <= lon_max) else ""
-            err("lat", f"Koordinate ({lat}, {lon}) liegt nicht in Minden.{hint}")
-        row["lat"], row["lon"] = lat, lon
-
     precision = row["lage_genauigkeit"].lower()
     if precision not in LAGE_GENAUIGKEITEN:
         err("lage_genauigkeit", f"„{_short(row['lage_genauigkeit'])}“ ist ungültig (erlaubt: {', '.join(LAGE_GENAUIGKEITEN)}).")
     row["lage_genauigkeit"] = precision
+
+    if precision == UNLOCATED:
+        if row["lat"] or row["lon"]:
+            note("lat", "Lage ist „unbekannt“; die angegebene Koordinate wird nicht verwendet.")
+        row["lat"] = row["lon"] = None
+    else:
+        lat, lon = _parse_coordinate(row["lat"]), _parse_coordinate(row["lon"])
+        if lat is None:
+            err("lat", f"Breite „{_short(row['lat'])}“ ist keine Zahl." if row["lat"] else "Breite fehlt (oder Lage „unbekannt“ angeben).")
+        if lon is None:
+            err("lon", f"Länge „{_short(row['lon'])}“ ist keine Zahl." if row["lon"] else "Länge fehlt (oder Lage „unbekannt“ angeben).")
+        if lat is not None and lon is not None:
+            lon_min, lat_min, lon_max, lat_max = MINDEN_BBOX
+            if not (lat_min <= lat <= lat_max and lon_min <= lon <= lon_max):
+                hint = " Breite und Länge vertauscht?" if (lat_min <= lon <= lat_max and lon_min <= lat <= lon_max) else ""
+                err("lat", f"Koordinate ({lat}, {lon}) liegt nicht in Minden.{hint}")
+            row["lat"], row["lon"] = lat, lon
 
     barrier = row["barrierefrei"].lower() or "unbekannt"
     if barrier not in BARRIEREFREI_WERTE:

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install everything Quartierskarte Minden needs into ./.venv and ./static/vendor.
+#   bash scripts/install.sh          app only
+#   bash scripts/install.sh --test   app + test tools + Debian's chromium for browser tests
+# Needs: python3 (3.11+) with venv, npm; for --test also apt-get (as root or via sudo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_tests=false
+[[ "${1:-}" == "--test" ]] && want_tests=true
+
+if [[ ! -x .venv/bin/python ]]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+if $want_tests; then
+  .venv/bin/python -m pip install --quiet -r requirements-test.txt
+else
+  .venv/bin/python -m pip install --quiet -r requirements.txt
+fi
+
+# Leaflet & plugins from the npm registry, checked against pinned SHA-512 sums (see geo/assets.py).
+.venv/bin/python -m geo fetch-assets
+
+if $want_tests && ! command -v chromium >/dev/null 2>&1; then
+  SUDO=""
+  [[ "$(id -u)" != "0" ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+fi
+echo "Installation fertig."

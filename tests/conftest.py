@@ -1,0 +1,49 @@
+"""Tiny hand-made geometries shared by the tests.
+
+Two 1 km × 1 km squares side by side in EPSG:25832 near Minden's centre:
+``west`` spans x 490000–491000, ``east`` x 491000–492000, both y 5794000–5795000.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point, box
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+HEADER = ("id,name,traeger,handlungsfeld,kategorie,zielgruppen,sprachen,kosten,adresse,stadtteil,lat,lon,"
+          "lage_genauigkeit,oeffnungszeiten,barrierefrei,website,telefon,beschreibung,beschreibung_einfach,"
+          "zuletzt_geprueft,quelle")
+
+
+def metric_point_as_latlon(x: float, y: float) -> tuple[float, float]:
+    """(lat, lon) in EPSG:4326 of a point given in EPSG:25832 metres."""
+    p = gpd.GeoSeries([Point(x, y)], crs="EPSG:25832").to_crs("EPSG:4326").iloc[0]
+    return p.y, p.x
+
+
+@pytest.fixture
+def two_squares() -> gpd.GeoDataFrame:
+    frame = gpd.GeoDataFrame(
+        {"id": ["west", "east"], "name": ["West", "Ost"], "geometrie": ["schematisch", "schematisch"],
+         "quelle": ["Test", "Test"]},
+        geometry=[box(490000, 5794000, 491000, 5795000), box(491000, 5794000, 492000, 5795000)],
+        crs="EPSG:25832",
+    )
+    return frame.to_crs("EPSG:4326")
+
+
+def offer_line(id_: str, name: str, lat: float, lon: float, handlungsfeld: str = "Bildung",
+               lage: str = "adresse", stadtteil: str = "", **extra: str) -> str:
+    """One CSV data line in the full column order (values must not contain commas)."""
+    values = dict(id=id_, name=name, traeger="", handlungsfeld=handlungsfeld, kategorie="", zielgruppen="",
+                  sprachen="", kosten="", adresse="", stadtteil=stadtteil, lat=f"{lat:.6f}", lon=f"{lon:.6f}",
+                  lage_genauigkeit=lage, oeffnungszeiten="", barrierefrei="", website="", telefon="",
+                  beschreibung="", beschreibung_einfach="", zuletzt_geprueft="2020", quelle="Test")
+    values.update(extra)
+    return ",".join(values[c] for c in HEADER.split(","))

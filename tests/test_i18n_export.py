@@ -1,0 +1,53 @@
+"""Catalogues are complete; exports are safe to open in a spreadsheet."""
+import re
+import string
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from geo.export import neutralise_formula, offers_csv
+from geo.formatting import format_number
+from geo.i18n import available_languages, catalogue, t
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+@pytest.mark.parametrize("lang", [code for code in available_languages() if code != "de"])
+def test_other_catalogues_only_translate_known_keys_with_same_placeholders(lang):
+    german, other = catalogue("de"), catalogue(lang)
+    assert set(other) <= set(german), set(other) - set(german)
+    for key, text in other.items():
+        assert placeholders(text) == placeholders(german[key]), key
+
+
+def test_every_key_used_in_code_exists_in_german():
+    used = set()
+    for path in [*ROOT.glob("geo/*.py"), *ROOT.glob("pages/*.py"), ROOT / "ui.py", ROOT / "streamlit_app.py"]:
+        used |= set(re.findall(r"""\b(?:t|tr)\(\s*["']([a-z_]+\.[a-z_]+)["']""", path.read_text(encoding="utf-8")))
+    assert used and used <= set(catalogue("de")), used - set(catalogue("de"))
+
+
+def test_german_number_format():
+    assert format_number(50.8) == "50,8"
+    assert format_number(45.0) == "45"
+    assert format_number(83100, 0) == "83.100"
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+1", "'+1"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"), ("Sprach-Café", "Sprach-Café"), (3, 3),
+])
+def test_formula_neutralisation(value, expected):
+    assert neutralise_formula(value) == expected
+
+
+def test_offers_csv_has_bom_german_headings_and_no_live_formula():
+    offers = pd.DataFrame([{"name": "=cmd|' /C calc'!A0", "handlungsfeld": "Bildung", "stadtteil_name": "Innenstadt"}])
+    text = offers_csv(offers).decode("utf-8")
+    assert text.startswith("\ufeffName,Handlungsfeld,Stadtteil,")
+    assert "\n'=cmd|" in text

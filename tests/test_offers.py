@@ -1,0 +1,150 @@
+"""geo.offers: every record is loaded or rejected with file, line and column."""
+from conftest import HEADER, offer_line
+
+from geo.offers import OFFER_COLUMNS, parse_offers
+
+GOOD = offer_line("a", "Sprach-Café", 52.29, 8.91)
+
+
+def load(*lines: str, header: str = HEADER):
+    return parse_offers("\n".join([header, *lines]) + "\n", "test.csv")
+
+
+def only_error(result):
+    assert len(result.errors) == 1, [str(p) for p in result.problems]
+    return result.errors[0]
+
+
+def test_good_row_is_loaded_with_point_geometry():
+    result = load(GOOD)
+    assert result.errors == []
+    assert list(result.offers["id"]) == ["a"]
+    assert result.offers.crs.to_epsg() == 4326
+    assert (result.offers.geometry.x.iloc[0], result.offers.geometry.y.iloc[0]) == (8.91, 52.29)
+    assert result.offers["zeile"].iloc[0] == 2
+    assert set(OFFER_COLUMNS) <= set(result.offers.columns)
+
+
+def test_missing_name_is_rejected_with_line_and_column():
+    result = load(GOOD, offer_line("b", "", 52.29, 8.91))
+    err = only_error(result)
+    assert (err.datei, err.zeile, err.spalte) == ("test.csv", 3, "name")
+    assert str(err) == "test.csv, Zeile 3, Spalte „name“: Name fehlt."
+    assert list(result.rejected["zeile"]) == [3]
+
+
+def test_unknown_handlungsfeld_lists_allowed_values():
+    err = only_error(load(offer_line("b", "X", 52.29, 8.91, handlungsfeld="Sport")))
+    assert err.spalte == "handlungsfeld"
+    assert "„Sport“ ist kein Handlungsfeld" in err.meldung and "„Wohnen“" in err.meldung
+
+
+def test_handlungsfeld_matching_ignores_case_and_spaces():
+    result = load(offer_line("b", "X", 52.29, 8.91, handlungsfeld="zusammenleben  und teilhabe"))
+    assert result.offers["handlungsfeld"].iloc[0] == "Zusammenleben und Teilhabe"
+
+
+def test_non_numeric_coordinate():
+    line = GOOD.replace("52.290000", "nördlich")
+    err = only_error(load(line))
+    assert (err.zeile, err.spalte, err.meldung) == (2, "lat", "Breite „nördlich“ ist keine Zahl.")
+
+
+def test_swapped_coordinates_get_a_hint():
+    err = only_error(load(offer_line("b", "X", 8.91, 52.29)))
+    assert err.meldung == "Koordinate (8.91, 52.29) liegt nicht in Minden. Breite und Länge vertauscht?"
+
+
+def test_coordinate_outside_minden():
+    err = only_error(load(offer_line("b", "Berlin", 52.52, 13.40)))
+    assert err.meldung == "Koordinate (52.52, 13.4) liegt nicht in Minden."
+
+
+def test_decimal_comma_is_accepted():
+    line = offer_line("b", "X", 52.29, 8.91).replace("52.290000,8.910000", '"52,29","8,91"')
+    result = load(line)
+    assert result.errors == [] and result.offers["lat"].iloc[0] == 52.29
+
+
+def test_invalid_precision_is_rejected():
+    err = only_error(load(offer_line("b", "X", 52.29, 8.91, lage="genau")))
+    assert err.spalte == "lage_genauigkeit"
+
+
+def test_duplicate_id_rejects_the_later_row_and_names_the_first():
+    result = load(GOOD, offer_line("a", "Zweites", 52.29, 8.91))
+    err = only_error(result)
+    assert (err.zeile, err.spalte) == (3, "id")
+    assert "zuerst in Zeile 2" in err.meldung
+    assert list(result.offers["name"]) == ["Sprach-Café"]
+
+
+def test_wrong_field_count_is_rejected():
+    err = only_error(load(GOOD, "x,y,z"))
+    assert err.zeile == 3 and "3 Felder, die Kopfzeile 21" in err.meldung
+
+
+def test_missing_required_column_rejects_every_row():
+    result = load("a,X,Bildung,52.29", header="id,name,handlungsfeld,lat")
+    err = only_error(result)
+    assert "Pflichtspalte(n) fehlen" in err.meldung and "lon" in err.meldung and "lage_genauigkeit" in err.meldung
+    assert len(result.rejected) == 1 and result.offers.empty
+
+
+def test_notices_keep_the_row():
+    line = offer_line("b", "X", 52.29, 8.91, barrierefrei="vielleicht", oeffnungszeiten="Montags 9-12",
+                      website="www.example.org", zuletzt_geprueft="23.11.2026")
+    result = load(line)
+    assert result.errors == []
+    assert {p.spalte for p in result.notices} == {"barrierefrei", "oeffnungszeiten", "website", "zuletzt_geprueft"}
+    assert result.offers["barrierefrei"].iloc[0] == "unbekannt"
+
+
+def test_valid_opening_hours_give_no_notice():
+    result = load(offer_line("b", "X", 52.29, 8.91, oeffnungszeiten="Mo 15:00-18:00"))
+    assert result.problems == []
+
+
+def test_line_numbers_count_quoted_line_breaks():
+    multi = offer_line("b", "X", 52.29, 8.91, beschreibung='"Zeile eins\nZeile zwei"')
+    result = load(multi, offer_line("c", "", 52.29, 8.91))
+    assert only_error(result).zeile == 4
+
+
+def test_excel_semicolon_bom_and_windows_1252():
+    text = "\n".join([HEADER.replace(",", ";"), offer_line("b", "Bärenkämpen-Treff", 52.29, 8.91).replace(",", ";")])
+    result = parse_offers("\ufeff".encode("utf-8") + text.encode("cp1252"), "excel.csv")
+    assert result.errors == []
+    assert result.offers["name"].iloc[0] == "Bärenkämpen-Treff"
+    assert [p.meldung for p in result.notices][0].startswith("Datei ist nicht UTF-8-kodiert")
+
+
+def test_every_record_is_loaded_or_rejected():
+    lines = [GOOD, offer_line("b", "", 1, 2), "kaputt", offer_line("c", "Ok", 52.3, 8.9), offer_line("a", "Dup", 52.3, 8.9)]
+    result = load(*lines)
+    assert len(result.offers) + len(result.rejected) == 5
+    assert sorted([*result.offers["zeile"], *result.rejected["zeile"]]) == [2, 3, 4, 5, 6]
+
+
+def test_html_in_text_fields_is_kept_verbatim_for_later_escaping():
+    result = load(offer_line("b", "<script>alert(1)</script>", 52.29, 8.91))
+    assert result.offers["name"].iloc[0] == "<script>alert(1)</script>"
+
+
+def test_empty_file():
+    result = parse_offers(b"", "leer.csv")
+    assert str(result.errors[0]) == "leer.csv: Datei ist leer oder hat keine Kopfzeile."
+
+
+def test_unknown_location_needs_no_coordinates_and_has_no_point():
+    line = offer_line("b", "Stadtweit", 0, 0, lage="unbekannt").replace("0.000000,0.000000", ",")
+    result = load(line)
+    assert result.problems == []
+    assert result.offers.geometry.iloc[0] is None
+
+
+def test_missing_coordinates_require_unknown_location():
+    line = offer_line("b", "X", 0, 0, lage="stadtteil").replace("0.000000,0.000000", ",")
+    result = load(line)
+    assert [p.meldung for p in result.errors] == ["Breite fehlt (oder Lage „unbekannt“ angeben).",
+                                                  "Länge fehlt (oder Lage „unbekannt“ angeben)."]
