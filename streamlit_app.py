@@ -1,9 +1,12 @@
 """Quartierskarte Minden – entry point: page setup and navigation."""
+from pathlib import Path
+
 import streamlit as st
 
 from ui import language_picker, tr
 
-st.set_page_config(page_title=tr("app.titel"), page_icon=":material/map:", layout="wide")
+# A local favicon: icon names and emoji would make Streamlit fetch an image from a font CDN.
+st.set_page_config(page_title=tr("app.titel"), page_icon=str(Path(__file__).parent / "static/qk/favicon.png"), layout="wide")
 language_picker()
 navigation = st.navigation([
     st.Page("pages/karte.py", title=tr("seite.karte"), icon=":material/map:", default=True, url_path="karte"),

@@ -49,6 +49,10 @@ VENDOR_ASSETS: tuple[NpmAsset, ...] = (
               "package/dist/MarkerCluster.css": "markercluster/MarkerCluster.css",
               "package/dist/MarkerCluster.Default.css": "markercluster/MarkerCluster.Default.css",
               "package/MIT-LICENCE.txt": "markercluster/MIT-LICENCE.txt"}),
+    NpmAsset("leaflet.featuregroup.subgroup", "1.0.2",
+             "sha512-9nCVg8nUe686+BtPbUT7ALOe/IA+8Mum+rkA8pfPpCkH0WvKevRrH+JMcMTjAoNQKVI0uxrWrLV5w298SS3ESA==",
+             {"package/dist/leaflet.featuregroup.subgroup.js": "subgroup/leaflet.featuregroup.subgroup.js",
+              "package/LICENSE": "subgroup/LICENSE"}),
     NpmAsset("jquery", "3.7.1",
              "sha512-m4avr8yL8kmFN8psrbFFFmB/If14iN5o9nw/NgnnM+kybDJpRsAynV2BsfpTYrTRysYUdADVD7CkUUizgkpLfg==",
              {"package/dist/jquery.min.js": "jquery/jquery.min.js",
@@ -58,7 +62,8 @@ VENDOR_ASSETS: tuple[NpmAsset, ...] = (
 # (name, path below static/) — order matters: Leaflet before its plugins.
 MAP_JS = (("leaflet", "vendor/leaflet/leaflet.js"), ("jquery", "vendor/jquery/jquery.min.js"), ("qk_map", "qk/qk-map.js"))
 MAP_CSS = (("leaflet_css", "vendor/leaflet/leaflet.css"), ("qk_css", "qk/qk.css"))
-CLUSTER_JS = (("markerclusterjs", "vendor/markercluster/leaflet.markercluster.js"),)
+CLUSTER_JS = (("markerclusterjs", "vendor/markercluster/leaflet.markercluster.js"),
+              ("subgroupjs", "vendor/subgroup/leaflet.featuregroup.subgroup.js"))
 CLUSTER_CSS = (("markerclustercss", "vendor/markercluster/MarkerCluster.css"),
                ("markerclusterdefaultcss", "vendor/markercluster/MarkerCluster.Default.css"))
 

@@ -8,18 +8,18 @@ Offer text is passed as JSON data and turned into DOM text by
 from __future__ import annotations
 
 import html
-import json
 from dataclasses import dataclass
 
 import folium
 import geopandas as gpd
 import pandas as pd
 from branca.element import MacroElement
-from folium.plugins import FastMarkerCluster
-from jinja2 import Template
+from folium.elements import JSCSSMixin
+from folium.map import Layer
+from folium.template import Template
 
 from .assets import CLUSTER_CSS, CLUSTER_JS, MAP_CSS, MAP_JS, ST_FOLIUM_ASSET_BASE, asset_links
-from .config import HANDLUNGSFELDER, Handlungsfeld, TileSettings
+from .config import HANDLUNGSFELDER, METRIC_CRS, Handlungsfeld, TileSettings
 from .districts import is_schematic
 from .i18n import t
 from .join import has_location
@@ -73,12 +73,14 @@ def build_map(
         bands = bands_by_district(indicators, list(districts["id"]), options.indicator)
     colours = band_colours([b for b in bands.values() if b is not None])
     district_layer(districts, offers, indicators, bands, colours, lang).add_to(fmap)
+    district_labels(districts, lang).add_to(fmap)
     if options.indicator and indicators is not None:
         unit = indicator_unit(indicators, options.indicator)
         HtmlControl(legend_html(options.indicator, colours, unit, lang), "bottomright").add_to(fmap)
 
+    cluster = OfferCluster(options.asset_base).add_to(fmap)
     for hf in HANDLUNGSFELDER:
-        offer_layer(offers[offers["handlungsfeld"] == hf.name], hf, options.asset_base, lang).add_to(fmap)
+        offer_layer(offers[offers["handlungsfeld"] == hf.name], hf, cluster, lang).add_to(fmap)
 
     notes = [t("karte.hinweis_lage", lang)]
     n_unlocated = int((~has_location(offers)).sum())
@@ -87,7 +89,7 @@ def build_map(
     if is_schematic(districts):
         notes.insert(0, t("karte.hinweis_schematisch", lang))
     HtmlControl("".join(f"<p>{html.escape(n)}</p>" for n in notes), "bottomleft", "qk-control qk-note").add_to(fmap)
-    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
     if options.focus_district is not None and options.focus_district in set(districts["id"]):
         min_x, min_y, max_x, max_y = districts[districts["id"] == options.focus_district].total_bounds
     fmap.fit_bounds([[min_y, min_x], [max_y, max_x]])
@@ -124,6 +126,20 @@ def district_layer(districts, offers, indicators, bands: dict[str, Band | None],
         control=True,
         overlay=True,
     )
+
+
+def district_labels(districts: gpd.GeoDataFrame, lang: str) -> folium.FeatureGroup:
+    """District names as map labels at a point inside each polygon (decorative: the names are also in every list)."""
+    group = folium.FeatureGroup(name=t("karte.ebene_namen", lang), control=True)
+    points = districts.to_crs(METRIC_CRS).representative_point().to_crs(districts.crs)
+    for name, point in zip(districts["name"], points):
+        folium.Marker(
+            [point.y, point.x],
+            icon=folium.DivIcon(html=f'<span class="qk-label" aria-hidden="true">{html.escape(str(name))}</span>',
+                                icon_size=(120, 18), icon_anchor=(60, 9), class_name="qk-label-icon"),
+            interactive=False, keyboard=False,
+        ).add_to(group)
+    return group
 
 
 def district_tooltip_html(row: pd.Series, indicators: pd.DataFrame | None, n_offers: int, lang: str) -> str:
@@ -163,35 +179,73 @@ def legend_html(indicator: str, colours: dict[Band, str], unit: str, lang: str) 
 
 
 def offer_rows(offers: gpd.GeoDataFrame) -> list[list]:
-    """Marker data rows (see :data:`OFFER_ROW_FIELDS`); raw text, escaped by the browser code."""
+    """Marker data rows (see :data:`OFFER_ROW_FIELDS`) of the located offers; raw text, escaped by the browser code."""
     frame = offers[has_location(offers)].reindex(columns=list(OFFER_ROW_FIELDS)).copy()
     text_cols = [c for c in OFFER_ROW_FIELDS if c not in ("lat", "lon")]
     frame[text_cols] = frame[text_cols].fillna("").astype(str)
     return [[float(r[0]), float(r[1]), *r[2:]] for r in frame.itertuples(index=False, name=None)]
 
 
-def offer_layer(offers: gpd.GeoDataFrame, hf: Handlungsfeld, asset_base: str, lang: str) -> FastMarkerCluster:
-    """One clustered, toggleable layer for the offers of one Handlungsfeld."""
+class OfferCluster(JSCSSMixin, Layer):
+    """The one marker cluster that all Handlungsfeld layers share, so that offers at the same
+    place cluster (and spiderfy) together instead of hiding each other. Not in the layer list."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.markerClusterGroup({{ this.options|tojavascript }});
+        {{ this.get_name() }}.options.iconCreateFunction = function (cluster) { return QK.clusterIcon(cluster); };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, asset_base: str):
+        super().__init__(name="offer_cluster", overlay=True, control=False, show=True)
+        self._name = "OfferCluster"
+        self.options = {"showCoverageOnHover": False, "maxClusterRadius": 40, "spiderfyOnMaxZoom": True}
+        self.default_js = asset_links(CLUSTER_JS, asset_base)
+        self.default_css = asset_links(CLUSTER_CSS, asset_base)
+
+
+class OfferLayer(Layer):
+    """The offers of one Handlungsfeld as a toggleable sub-group of an :class:`OfferCluster`.
+
+    Offer data travels as JSON (``tojson`` escapes ``<``, ``>`` and ``&``) and is
+    turned into markers and DOM text by ``QK.marker`` in ``static/qk/qk-map.js``.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            var cfg = {{ this.config|tojson }};
+            var data = {{ this.data|tojson }};
+            var group = L.featureGroup.subGroup({{ this.cluster.get_name() }});
+            for (var i = 0; i < data.length; i++) { group.addLayer(QK.marker(data[i], cfg)); }
+            return group;
+        })();
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, data: list[list], config: dict, cluster: OfferCluster, name: str):
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "OfferLayer"
+        self.data = data
+        self.config = config
+        self.cluster = cluster
+
+
+def offer_layer(offers: gpd.GeoDataFrame, hf: Handlungsfeld, cluster: OfferCluster, lang: str) -> OfferLayer:
+    """One toggleable layer for the located offers of one Handlungsfeld."""
     config = {
         "key": hf.key, "name": t(f"handlungsfeld.{hf.key}", lang), "color": hf.color, "symbol": hf.symbol,
         "lang": lang, "labels": {k: t(f"popup.{k}", lang) for k in (
             "traeger", "adresse", "stadtteil", "zeiten", "website", "telefon", "info", "stand",
             "ungefaehr", "genau_strasse", "genau_stadtteil")},
     }
-    cfg = _js_json(config)
     rows = offer_rows(offers)
     label = (f'<span class="qk-layer-symbol" style="background:{hf.color}" aria-hidden="true">{hf.symbol}</span>'
              f"{html.escape(config['name'])} ({len(rows)})")
-    layer = FastMarkerCluster(
-        rows,
-        callback=f"(function () {{ var cfg = {cfg}; return function (row) {{ return QK.marker(row, cfg); }}; }})()",
-        name=label,
-        icon_create_function=f"function (cluster) {{ return QK.clusterIcon(cluster, {cfg}); }}",
-        options={"showCoverageOnHover": False, "maxClusterRadius": 40, "spiderfyOnMaxZoom": True},
-    )
-    layer.default_js = asset_links(CLUSTER_JS, asset_base)
-    layer.default_css = asset_links(CLUSTER_CSS, asset_base)
-    return layer
+    return OfferLayer(rows, config, cluster, label)
 
 
 class HtmlControl(MacroElement):
@@ -216,8 +270,3 @@ class HtmlControl(MacroElement):
         self.html = html_content
         self.position = position
         self.css_class = css_class
-
-
-def _js_json(value: object) -> str:
-    """JSON safe to embed inside a ``<script>`` element."""
-    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -4,7 +4,7 @@ import re
 
 import folium
 from conftest import HEADER, metric_point_as_latlon, offer_line
-from folium.plugins import FastMarkerCluster
+from geo.mapbuild import OfferLayer
 
 from geo.config import HANDLUNGSFELDER
 from geo.join import assign_districts
@@ -25,7 +25,7 @@ def render(fmap: folium.Map) -> str:
 
 
 def layers(fmap):
-    return [c for c in fmap._children.values() if isinstance(c, FastMarkerCluster)]
+    return [c for c in fmap._children.values() if isinstance(c, OfferLayer)]
 
 
 def test_one_layer_per_handlungsfeld_with_its_offers(two_squares):

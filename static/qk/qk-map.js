@@ -71,17 +71,23 @@
       var approx = r[GENAU] !== "adresse";
       var title = r[NAME] + " (" + cfg.name + (approx ? ", " + cfg.labels.ungefaehr : "") + ")";
       var m = L.marker([r[LAT], r[LON]], {
-        icon: approx ? cfg._iconApprox : cfg._icon, keyboard: true, title: title, riseOnHover: true
+        icon: approx ? cfg._iconApprox : cfg._icon, keyboard: true, title: title, riseOnHover: true,
+        qkColor: cfg.color
       });
       m.bindPopup(function () { return popup(r, cfg); }, { maxWidth: 300 });
       m.bindTooltip(function () { return el("span", "", r[NAME]); });
       return m;
     },
-    clusterIcon: function (cluster, cfg) {
-      var n = cluster.getChildCount();
-      var span = '<span aria-hidden="true">' + n + "</span>";
-      return L.divIcon({ className: "qk-cluster", html: '<span class="qk-cluster-inner" style="background:' +
-        cfg.color + '">' + span + "</span>", iconSize: [38, 38] });
+    // A cluster takes its Handlungsfeld's colour if all its offers share one, else a neutral dark grey.
+    clusterIcon: function (cluster) {
+      var colours = {};
+      cluster.getAllChildMarkers().forEach(function (m) { colours[m.options.qkColor] = true; });
+      var keys = Object.keys(colours);
+      var colour = keys.length === 1 ? keys[0] : "#3d3d3d";
+      var mixed = keys.length === 1 ? "" : " qk-cluster-mixed";
+      return L.divIcon({ className: "qk-cluster", iconSize: [38, 38],
+        html: '<span class="qk-cluster-inner' + mixed + '" style="background:' + colour + '"><span aria-hidden="true">' +
+              cluster.getChildCount() + "</span></span>" });
     }
   };
 })();
