@@ -76,7 +76,7 @@ def build_map(
     district_labels(districts, lang).add_to(fmap)
     if options.indicator and indicators is not None:
         unit = indicator_unit(indicators, options.indicator)
-        HtmlControl(legend_html(options.indicator, colours, unit, lang), "bottomright").add_to(fmap)
+        HtmlControl(legend_html(options.indicator, colours, unit, lang), "bottomright", "qk-control qk-legend").add_to(fmap)
 
     cluster = OfferCluster(options.asset_base).add_to(fmap)
     for hf in HANDLUNGSFELDER:
