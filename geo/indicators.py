@@ -82,7 +82,7 @@ def read_indicators(path: str | Path, known_district_ids: set[str] | None = None
     path = Path(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataFileError(Problem(path.name, None, None, f"Datei kann nicht gelesen werden ({exc}).")) from exc
     missing = [c for c in INDICATOR_COLUMNS if c not in frame.columns]
     if missing:

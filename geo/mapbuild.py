@@ -8,6 +8,7 @@ Offer text is passed as JSON data and turned into DOM text by
 from __future__ import annotations
 
 import html
+import json
 from dataclasses import dataclass
 
 import folium
@@ -99,11 +100,13 @@ def build_map(
 def district_layer(districts, offers, indicators, bands: dict[str, Band | None], colours: dict, lang: str) -> folium.GeoJson:
     """District polygons with an escaped tooltip (name, indicators, offer count)."""
     counts = offers.groupby("stadtteil_id").size() if "stadtteil_id" in offers.columns else pd.Series(dtype=int)
-    frame = districts[["id", "name", "geometrie", "geometry"]].copy()
+    frame = districts[["geometry"]].copy()
+    frame["schematisch"] = districts["geometrie"] == "schematisch"
     frame["tooltip"] = [
-        district_tooltip_html(row, indicators, int(counts.get(row["id"], 0)), lang) for _, row in frame.iterrows()
+        template_safe_html(district_tooltip_html(row, indicators, int(counts.get(row["id"], 0)), lang))
+        for _, row in districts.iterrows()
     ]
-    frame["fill"] = [colours.get(bands.get(i)) if bands.get(i) is not None else None for i in frame["id"]]
+    frame["fill"] = [colours.get(bands.get(i)) if bands.get(i) is not None else None for i in districts["id"]]
     choropleth = bool(bands)
 
     def style(feature):
@@ -112,7 +115,7 @@ def district_layer(districts, offers, indicators, bands: dict[str, Band | None],
         return {
             "color": "#333333",
             "weight": 1.5,
-            "dashArray": "6 4" if props["geometrie"] == "schematisch" else None,
+            "dashArray": "6 4" if props["schematisch"] else None,
             "fillColor": fill or (NO_DATA_COLOUR if choropleth else "#3b6e8f"),
             "fillOpacity": 0.65 if fill else (0.25 if choropleth else 0.06),
         }
@@ -209,15 +212,15 @@ class OfferCluster(JSCSSMixin, Layer):
 class OfferLayer(Layer):
     """The offers of one Handlungsfeld as a toggleable sub-group of an :class:`OfferCluster`.
 
-    Offer data travels as JSON (``tojson`` escapes ``<``, ``>`` and ``&``) and is
+    Offer data travels as JSON made safe by :func:`script_json` and is
     turned into markers and DOM text by ``QK.marker`` in ``static/qk/qk-map.js``.
     """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = (function () {
-            var cfg = {{ this.config|tojson }};
-            var data = {{ this.data|tojson }};
+            var cfg = {{ this.config_json }};
+            var data = {{ this.data_json }};
             var group = L.featureGroup.subGroup({{ this.cluster.get_name() }});
             for (var i = 0; i < data.length; i++) { group.addLayer(QK.marker(data[i], cfg)); }
             return group;
@@ -230,7 +233,8 @@ class OfferLayer(Layer):
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "OfferLayer"
         self.data = data
-        self.config = config
+        self.data_json = script_json(data)
+        self.config_json = script_json(config)
         self.cluster = cluster
 
 
@@ -256,7 +260,7 @@ class HtmlControl(MacroElement):
         var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
         {{ this.get_name() }}.onAdd = function () {
             var div = L.DomUtil.create("div", {{ this.css_class|tojson }});
-            div.innerHTML = {{ this.html|tojson }};
+            div.innerHTML = {{ this.html_json }};
             L.DomEvent.disableClickPropagation(div);
             return div;
         };
@@ -267,6 +271,38 @@ class HtmlControl(MacroElement):
     def __init__(self, html_content: str, position: str = "bottomright", css_class: str = "qk-control"):
         super().__init__()
         self._name = "HtmlControl"
-        self.html = html_content
+        self.html_json = script_json(html_content)
         self.position = position
         self.css_class = css_class
+
+
+_BRACE = "\ue000"
+_SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027", _BRACE: "\\u007b"}
+
+
+def script_json(value: object) -> str:
+    """JSON for a ``<script>`` that folium will parse once more as a Jinja template.
+
+    folium renders each element's script and then wraps the *result* in a new
+    template, so a ``{{``, ``{%`` or ``{#`` in data would be read as template
+    syntax. Every ``{`` inside strings is therefore written as ``\\u007b``, and
+    ``<``, ``>``, ``&``, ``'`` are escaped so that no ``</script>`` can end the block.
+    """
+    def protect(item: object) -> object:
+        if isinstance(item, str):
+            return item.replace("{", _BRACE)
+        if isinstance(item, dict):
+            return {protect(k): protect(v) for k, v in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [protect(v) for v in item]
+        return item
+
+    text = json.dumps(protect(value), ensure_ascii=False, allow_nan=False)
+    for char, escaped in _SCRIPT_ESCAPES.items():
+        text = text.replace(char, escaped)
+    return text
+
+
+def template_safe_html(markup: str) -> str:
+    """HTML with ``{`` as a character reference, for strings that folium embeds in templates."""
+    return markup.replace("{", "&#123;")

@@ -1,0 +1,113 @@
+"""Command line: ``python -m geo <Befehl>``.
+
+Each subcommand is registered in :func:`build_parser` and handled by a small
+``_cmd_*`` function returning the exit code. Heavy modules are imported inside
+the handlers so that ``--help`` and light subcommands start quickly.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .config import DATA_DIR
+
+DEFAULT_OSM_ENDPOINT = "https://overpass-api.de/api/interpreter"
+
+
+def _cmd_import_osm(args: argparse.Namespace) -> int:
+    """``import-osm``: Stadtgrenze, Stadtteile und Angebote aus OpenStreetMap nach ``--out``."""
+    from . import osm_import
+
+    print(f"Frage {args.endpoint} ab (4 Overpass-Abfragen, das kann einige Minuten dauern) …", file=sys.stderr)
+    try:
+        report = osm_import.run_import(Path(args.out), args.endpoint, fetch=osm_import.fetch_overpass)
+    except osm_import.OsmImportError as exc:
+        print(f"Fehler beim OpenStreetMap-Import: {exc}", file=sys.stderr)
+        return 1
+    print(format_import_report(report))
+    return 0
+
+
+def _cmd_fetch_assets(args: argparse.Namespace) -> int:
+    """``fetch-assets``: Leaflet & plugins from the npm registry into ``static/vendor`` (checksums verified)."""
+    from .assets import fetch_assets, missing_assets
+
+    if not args.force and not missing_assets():
+        print("Karten-Bibliotheken sind schon vorhanden (static/vendor).")
+        return 0
+    try:
+        written = fetch_assets()
+    except (RuntimeError, OSError) as exc:
+        print(f"Fehler beim Holen der Karten-Bibliotheken: {exc}", file=sys.stderr)
+        return 1
+    print(f"{len(written)} Dateien nach static/vendor geschrieben (Prüfsummen stimmen).")
+    return 0
+
+
+def _cmd_build_schematic(args: argparse.Namespace) -> int:
+    """``build-schematic``: schematic district polygons from the reference points."""
+    from .schematic import write_schematic_geojson
+
+    districts = write_schematic_geojson(args.points, args.out)
+    print(f"{len(districts)} schematische Stadtteile nach {args.out} geschrieben.")
+    return 0
+
+
+def format_import_report(report) -> str:
+    """German summary of an :class:`geo.osm_import.ImportReport`."""
+    art = "OpenStreetMap-Grenzen" if report.districts_source == "osm" else "schematisch, Voronoi-Zellen um Ortspunkte"
+    lines = [
+        f"OpenStreetMap-Import abgeschlossen (Stand {report.stand}).",
+        f"  Stadtteile: {report.districts} ({art})",
+        f"  Angebote: {report.offers}",
+        f"  davon außerhalb aller Stadtteile: {report.outside_districts}",
+        f"  übersprungen ohne Namen: {report.skipped_without_name}",
+        f"  übersprungen ohne passendes Handlungsfeld: {report.skipped_unmapped}",
+        f"  bewusst nicht übernommen (Schutz- und Wohnunterkünfte): {report.skipped_excluded}",
+    ]
+    if report.datenstand:
+        lines.append(f"  Datenstand laut Overpass: {report.datenstand}")
+    lines += [f"Hinweis: {w}" for w in report.warnings]
+    lines.append("Geschrieben: " + ", ".join(str(p) for p in report.files))
+    lines.append("Daten © OpenStreetMap-Mitwirkende, ODbL 1.0 (siehe ATTRIBUTION.md).")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with one subparser per command."""
+    parser = argparse.ArgumentParser(prog="python -m geo", description="Werkzeuge der Quartierskarte Minden.")
+    commands = parser.add_subparsers(dest="command", metavar="BEFEHL", required=True)
+
+    osm = commands.add_parser(
+        "import-osm", help="Stadtteile und Angebote aus OpenStreetMap importieren (braucht Internet).",
+        description="Lädt Stadtgrenze, Stadtteile und Angebote über die Overpass-API und schreibt "
+                    "stadtteile.geojson, angebote.csv und ATTRIBUTION.md. "
+                    "Daten © OpenStreetMap-Mitwirkende, ODbL 1.0.",
+    )
+    osm.add_argument("--out", default=str(DATA_DIR / "osm"), help="Zielordner (Standard: data/osm)")
+    osm.add_argument("--endpoint", default=DEFAULT_OSM_ENDPOINT,
+                     help=f"Overpass-Server (Standard: {DEFAULT_OSM_ENDPOINT})")
+    osm.set_defaults(handler=_cmd_import_osm)
+
+    assets = commands.add_parser("fetch-assets", help="Leaflet und Plugins aus der npm-Registry holen (für den Offline-Betrieb).")
+    assets.add_argument("--force", action="store_true", help="auch holen, wenn die Dateien schon da sind")
+    assets.set_defaults(handler=_cmd_fetch_assets)
+
+    schematic = commands.add_parser("build-schematic", help="Schematische Stadtteil-Polygone aus den Bezugspunkten erzeugen.")
+    schematic.add_argument("--points", default=str(DATA_DIR / "stadtteile_bezugspunkte.csv"))
+    schematic.add_argument("--out", default=str(DATA_DIR / "stadtteile.geojson"))
+    schematic.set_defaults(handler=_cmd_build_schematic)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
