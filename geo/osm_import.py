@@ -35,6 +35,8 @@ import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
 from .config import DISPLAY_CRS, METRIC_CRS
+from .districts import DISTRICT_COLUMNS
+from .offers import OFFER_COLUMNS
 from .text import slugify, strip_control_chars
 
 DEFAULT_ENDPOINT = "https://overpass-api.de/api/interpreter"
@@ -49,15 +51,6 @@ OSM_LICENCE = (
 OSM_SCHEMATIC = "schematisch"
 OSM_GEOMETRY = "osm"
 
-OFFER_COLUMNS: tuple[str, ...] = (
-    "id", "name", "traeger", "handlungsfeld", "kategorie", "zielgruppen", "sprachen",
-    "kosten", "adresse", "stadtteil", "lat", "lon", "lage_genauigkeit", "oeffnungszeiten",
-    "barrierefrei", "website", "telefon", "beschreibung", "beschreibung_einfach",
-    "zuletzt_geprueft", "quelle",
-)
-"""Same columns, same order as ``data/angebote.csv`` (see :mod:`geo.offers`)."""
-
-DISTRICT_COLUMNS: tuple[str, ...] = ("id", "name", "geometrie", "quelle")
 
 ZUSAMMENLEBEN = "Zusammenleben und Teilhabe"
 BILDUNG = "Bildung"
