@@ -6,6 +6,8 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .text import strip_control_chars
+
 
 @dataclass(frozen=True)
 class DecodedText:
@@ -24,8 +26,8 @@ def decode_csv_bytes(raw: bytes) -> DecodedText:
 
 
 def sniff_delimiter(text: str) -> str:
-    """``;`` if the header line has more semicolons than commas (German Excel), else ``,``."""
-    header = text.split("\n", 1)[0]
+    """``;`` if the first non-blank line has more semicolons than commas (German Excel), else ``,``."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
     return ";" if header.count(";") > header.count(",") else ","
 
 
@@ -53,6 +55,6 @@ def iter_records(text: str, delimiter: str) -> Iterator[CsvRecord]:
         except csv.Error as exc:  # e.g. NUL byte or unterminated quote at EOF
             yield CsvRecord(start, [], f"CSV-Syntax fehlerhaft ({exc})")
             return
-        if fields and any(f.strip() for f in fields):
+        if fields and any(strip_control_chars(f) for f in fields):  # only control characters = blank
             yield CsvRecord(start, fields)
         start = reader.line_num + 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass
 
 import folium
@@ -138,7 +139,7 @@ def district_labels(districts: gpd.GeoDataFrame, lang: str) -> folium.FeatureGro
     for name, point in zip(districts["name"], points):
         folium.Marker(
             [point.y, point.x],
-            icon=folium.DivIcon(html=f'<span class="qk-label" aria-hidden="true">{html.escape(str(name))}</span>',
+            icon=folium.DivIcon(html=template_safe_html(f'<span class="qk-label" aria-hidden="true">{html.escape(str(name))}</span>'),
                                 icon_size=(120, 18), icon_anchor=(60, 9), class_name="qk-label-icon"),
             interactive=False, keyboard=False,
         ).add_to(group)
@@ -276,31 +277,23 @@ class HtmlControl(MacroElement):
         self.css_class = css_class
 
 
-_BRACE = "\ue000"
-_SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027", _BRACE: "\\u007b"}
+_SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"}
+_TEMPLATE_OPENERS = re.compile(r"\{(?=[{%#])")
 
 
 def script_json(value: object) -> str:
     """JSON for a ``<script>`` that folium will parse once more as a Jinja template.
 
     folium renders each element's script and then wraps the *result* in a new
-    template, so a ``{{``, ``{%`` or ``{#`` in data would be read as template
-    syntax. Every ``{`` inside strings is therefore written as ``\\u007b``, and
-    ``<``, ``>``, ``&``, ``'`` are escaped so that no ``</script>`` can end the block.
+    template, so ``{{``, ``{%`` or ``{#`` in data would be read as template
+    syntax. JSON itself never puts ``{`` before ``{``, ``%`` or ``#`` (keys are
+    quoted), so every such brace is inside a string and becomes ``\\u007b``.
+    ``<``, ``>``, ``&``, ``'`` are escaped so that no ``</script>`` ends the block.
     """
-    def protect(item: object) -> object:
-        if isinstance(item, str):
-            return item.replace("{", _BRACE)
-        if isinstance(item, dict):
-            return {protect(k): protect(v) for k, v in item.items()}
-        if isinstance(item, (list, tuple)):
-            return [protect(v) for v in item]
-        return item
-
-    text = json.dumps(protect(value), ensure_ascii=False, allow_nan=False)
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
     for char, escaped in _SCRIPT_ESCAPES.items():
         text = text.replace(char, escaped)
-    return text
+    return _TEMPLATE_OPENERS.sub(r"\\u007b", text)
 
 
 def template_safe_html(markup: str) -> str:

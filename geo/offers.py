@@ -85,7 +85,8 @@ def parse_offers(raw: bytes | str, datei: str = "angebote.csv") -> OffersLoad:
     else:
         text = raw.lstrip("\ufeff")
     if "\x00" in text:
-        text = text.replace("\x00", "")
+        # Removed per field (strip_control_chars), not here: removing them first would join "\r\x00\n"
+        # into one line break and shift every later line number.
         problems.append(Problem(datei, None, None, "Datei enthält Nullbytes; sie wurden entfernt.", "hinweis"))
 
     records = iter(iter_records(text, sniff_delimiter(text)))

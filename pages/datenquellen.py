@@ -14,11 +14,11 @@ if problems.empty:
 else:
     st.write(tr("quellen.probleme", fehler=int((problems["schwere"] == "fehler").sum()),
                 hinweise=int((problems["schwere"] == "hinweis").sum())))
-    st.dataframe(problems, hide_index=True, use_container_width=True)
+    st.dataframe(problems, hide_index=True, width="stretch")
 for name, rejected in data.rejected.items():
     if len(rejected):
         st.markdown(tr("quellen.abgelehnt", datei=name, n=len(rejected)))
-        st.dataframe(rejected, hide_index=True, use_container_width=True)
+        st.dataframe(rejected, hide_index=True, width="stretch")
 
 sources = DATA_DIR / "SOURCES.md"
 if sources.exists():

@@ -38,7 +38,7 @@ st_folium(fmap, key="karte", height=600, use_container_width=True, returned_obje
 st.caption(tr("karte.liste_hinweis"))
 
 st.subheader(tr("karte.tabelle_titel", n=len(shown)))
-st.dataframe(offers_table(shown, lang()), hide_index=True, use_container_width=True)
+st.dataframe(offers_table(shown, lang()), hide_index=True, width="stretch")
 st.download_button(tr("karte.download"), offers_csv(shown, lang()), file_name="quartierskarte-angebote.csv",
                    mime="text/csv")
 footer()

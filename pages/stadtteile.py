@@ -12,7 +12,7 @@ st.write(tr("stadtteile.einleitung"))
 schematic_notice(data)
 
 overview = district_overview(data.districts, data.offers, data.indicators, lang())
-st.dataframe(overview, hide_index=True, use_container_width=True)
+st.dataframe(overview, hide_index=True, width="stretch")
 st.download_button(tr("stadtteile.download"), ("\ufeff" + overview.map(neutralise_formula).to_csv(index=False)).encode("utf-8"),
                    file_name="quartierskarte-stadtteile.csv", mime="text/csv")
 
@@ -20,5 +20,5 @@ st.subheader(tr("stadtteile.herkunft_titel"))
 st.write(tr("stadtteile.herkunft_text"))
 details = data.indicators[data.indicators["indikator"].isin(MAP_INDICATORS)]
 st.dataframe(details[["stadtteil", "gebiet", "indikator", "angabe", "wert", "untergrenze", "obergrenze", "stichtag", "methode", "quelle"]],
-             hide_index=True, use_container_width=True)
+             hide_index=True, width="stretch")
 footer()

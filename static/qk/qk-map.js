@@ -64,6 +64,14 @@
     });
   }
 
+  // Leaflet focuses the map on mouse-down so that arrow keys work; inside the Streamlit
+  // iframe that focus scrolls the parent page, and the click lands beside the marker.
+  if (L.Map.Keyboard) {
+    L.Map.Keyboard.prototype._onMouseDown = function () {
+      if (!this._focused) { this._map._container.focus({ preventScroll: true }); }
+    };
+  }
+
   window.QK = {
     marker: function (r, cfg) {
       cfg._icon = cfg._icon || icon(cfg, false);

@@ -1,0 +1,202 @@
+"""Browser tests against a real Streamlit server and Debian's headless Chromium.
+
+* ``streamlit_server`` (session): ``streamlit run streamlit_app.py`` on a free loopback port, base URL;
+  ``server_factory`` starts more servers (other environment, e.g. ``QK_ANGEBOTE``), stopped at the end.
+* ``browser`` (session): one Chromium via Playwright (``/usr/bin/chromium``; Playwright's own download
+  does not work offline).
+* ``page`` (per test): a fresh browser context; ``page.log`` records page errors, failed requests, HTTP
+  errors, console errors, the host of every request and every dialog (dismissed). A full-page screenshot
+  of the page as the test left it goes to ``artifacts/screenshots/<test>.png``; ``snap(page, name)`` saves
+  one of any other page visited.
+
+The whole package is skipped when ``/usr/bin/chromium`` is missing (``apt-get install chromium``).
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from bench.load import CHROMIUM, CHROMIUM_ARGS, MAP_IFRAME, MAP_STATE_JS, Server, start_server, stop_server
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+E2E_DIR = Path(__file__).resolve().parent
+FIRST_LOAD_MS = 30_000
+"""The first map after server start takes 6–12 s; a generous limit for every map wait."""
+
+
+def pytest_collection_modifyitems(config, items):
+    reason = None
+    if not Path(CHROMIUM).exists():
+        reason = f"browser tests need {CHROMIUM} (Debian package 'chromium'; scripts/install.sh --test installs it)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            reason = "browser tests need the 'playwright' Python package (requirements-test.txt)"
+    if reason is None:
+        return
+    skip = pytest.mark.skip(reason=reason)
+    for item in items:
+        if E2E_DIR in Path(str(item.path)).resolve().parents:
+            item.add_marker(skip)
+
+
+# --- servers ----------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def server_factory():
+    """``start(env=None, name=...) -> Server``; every server started is stopped at the end of the session."""
+    servers: list[Server] = []
+
+    def start(env: dict[str, str] | None = None, name: str = "e2e") -> Server:
+        server = start_server(env, startup_timeout=60, name=name)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def app_server(server_factory) -> Server:
+    return server_factory(name="e2e-main")
+
+
+@pytest.fixture(scope="session")
+def streamlit_server(app_server) -> str:
+    """Base URL of the app with the shipped data, e.g. ``http://127.0.0.1:40123``."""
+    return app_server.base_url
+
+
+# --- browser ----------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class PageLog:
+    page_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    http_errors: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    hosts: set[str] = field(default_factory=set)
+    """``host:port`` of every http(s)/ws(s) request; other schemes (data:, blob:) as ``scheme:``."""
+    dialogs: list[str] = field(default_factory=list)
+
+    def problems(self) -> dict[str, list[str]]:
+        return {k: v for k, v in {"pageerror": self.page_errors, "requestfailed": self.failed_requests,
+                                  "http error": self.http_errors, "console error": self.console_errors,
+                                  "dialog": self.dialogs}.items() if v}
+
+
+def safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[:120]
+
+
+def snap(page, name: str) -> Path:
+    """Full-page screenshot to ``artifacts/screenshots/<name>.png``."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{safe_name(name)}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+    context.set_default_timeout(FIRST_LOAD_MS)
+    page = context.new_page()
+    log = PageLog()
+
+    def on_request(req):
+        parsed = urlparse(req.url)
+        log.hosts.add(parsed.netloc if parsed.scheme in ("http", "https", "ws", "wss") else f"{parsed.scheme}:")
+
+    def on_dialog(dialog):
+        log.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("pageerror", lambda exc: log.page_errors.append(str(exc)))
+    page.on("requestfailed", lambda req: log.failed_requests.append(f"{req.url} ({req.failure})"))
+    page.on("response", lambda resp: log.http_errors.append(f"{resp.status} {resp.url}") if resp.status >= 400 else None)
+    page.on("console", lambda msg: log.console_errors.append(f"{msg.text} [{msg.location.get('url', '')}]")
+            if msg.type == "error" else None)
+    page.on("request", on_request)
+    page.on("dialog", on_dialog)
+    page.log = log
+    yield page
+    try:
+        snap(page, request.node.name)
+    except Exception:  # noqa: BLE001 – a screenshot must not hide the test result
+        pass
+    context.close()
+
+
+# --- helpers for the tests --------------------------------------------------------------------------------
+
+def wait_for_app(page, timeout_ms: int = FIRST_LOAD_MS) -> None:
+    """Wait until the Streamlit script run has finished (heading shown, no running indicator)."""
+    page.locator('[data-testid="stMain"] h1').first.wait_for(state="visible", timeout=timeout_ms)
+    deadline = time.monotonic() + timeout_ms / 1000
+    while time.monotonic() < deadline:
+        running = page.locator('[data-testid="stStatusWidget"]').count()
+        if not running:
+            return
+        time.sleep(0.1)
+
+
+def map_frame(page):
+    return page.frame_locator(MAP_IFRAME)
+
+
+def wait_for_map(page, timeout_ms: int = FIRST_LOAD_MS) -> None:
+    """Wait until the st_folium iframe shows the Leaflet map with at least one offer marker or cluster."""
+    frame = map_frame(page)
+    frame.locator(".leaflet-container").wait_for(state="visible", timeout=timeout_ms)
+    frame.locator(".qk-marker, .qk-cluster").first.wait_for(state="visible", timeout=timeout_ms)
+
+
+def center_map(page) -> None:
+    """Scroll the page so that the whole map iframe is in view.
+
+    Needed before mouse clicks on the map: Leaflet focuses the map container on mousedown, and when the
+    iframe is partly below the fold the browser then scrolls the Streamlit page, so that the mouseup lands
+    elsewhere and the click is lost (see ``test_mouse_click_on_a_marker_with_the_map_partly_below_the_fold``).
+    """
+    page.locator(MAP_IFRAME).evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(300)
+
+
+def map_state(page) -> dict:
+    """See :data:`bench.load.MAP_STATE_JS`."""
+    return map_frame(page).locator(".leaflet-container").evaluate(f"(el) => ({MAP_STATE_JS})()")
+
+
+def wait_until(predicate, timeout_s: float = 15.0, interval_s: float = 0.1, message: str = "condition"):
+    """Poll ``predicate()`` until it returns a truthy value (which is returned); fail after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    last = None
+    while True:
+        try:
+            last = predicate()
+        except Exception as exc:  # noqa: BLE001 – e.g. the iframe is being replaced
+            last = exc
+        if last and not isinstance(last, Exception):
+            return last
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout_s:.0f} s waiting for {message}; last value: {last!r}")
+        time.sleep(interval_s)
