@@ -81,3 +81,27 @@ def write_schematic_geojson(points_csv: str | Path, out_path: str | Path) -> gpd
     districts["geometry"] = districts.geometry.set_precision(1e-6)
     districts.to_file(out_path, driver="GeoJSON", RFC7946="YES", COORDINATE_PRECISION=6)
     return districts
+
+
+def stated_neighbours(path: str | Path) -> pd.DataFrame:
+    """Neighbour relations stated by sources (``stadtteil, neighbour, source_url``), one row per stated pair.
+
+    Bracketed remarks after a name are dropped; rows marked ``position only``
+    (relative position, not a shared border) are left out.
+    """
+    frame = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
+    frame = frame[~frame["neighbour"].str.contains("position only", regex=False)].copy()
+    frame["neighbour"] = frame["neighbour"].str.replace(r"\s*\[.*\]$", "", regex=True).str.strip()
+    return frame[["stadtteil", "neighbour", "source_url"]].reset_index(drop=True)
+
+
+def neighbour_agreement(districts: gpd.GeoDataFrame, relations: pd.DataFrame, tolerance_m: float = 1.0) -> pd.DataFrame:
+    """For each stated pair of districts (both present by name): do their polygons share a border?
+
+    Adds a boolean column ``grenzt`` (touch within ``tolerance_m`` metres, EPSG:25832);
+    pairs with a name not in ``districts`` (e.g. neighbouring towns) are dropped.
+    """
+    shapes = dict(zip(districts["name"], districts.to_crs(METRIC_CRS).geometry))
+    pairs = relations[relations["stadtteil"].isin(shapes) & relations["neighbour"].isin(shapes)].copy()
+    pairs["grenzt"] = [shapes[a].buffer(tolerance_m).intersects(shapes[b]) for a, b in zip(pairs["stadtteil"], pairs["neighbour"])]
+    return pairs.reset_index(drop=True)

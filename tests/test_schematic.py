@@ -51,3 +51,24 @@ def test_each_reference_point_lies_in_its_own_district():
     districts = read_districts(DATA / "stadtteile.geojson").districts.set_index("id")
     for _, point in read_reference_points(DATA / "stadtteile_bezugspunkte.csv").iterrows():
         assert districts.loc[point["id"], "geometry"].contains(point.geometry), point["name"]
+
+
+def test_shipped_geometry_against_stated_neighbours():
+    """34 of the 44 border relations that sources state between two Stadtbezirke hold in the schematic
+    polygons (measured 2026-11-23, listed in data/SOURCES.md); a better geometry must not do worse."""
+    from geo.schematic import neighbour_agreement, stated_neighbours
+
+    districts = read_districts(DATA / "stadtteile.geojson").districts
+    result = neighbour_agreement(districts, stated_neighbours(DATA / "stadtteile_nachbarschaften.csv"))
+    assert len(result) == 44
+    assert result["grenzt"].sum() >= 34
+
+
+def test_neighbour_agreement_on_hand_made_squares(two_squares):
+    import pandas as pd
+
+    from geo.schematic import neighbour_agreement
+
+    relations = pd.DataFrame({"stadtteil": ["West", "West"], "neighbour": ["Ost", "Bad Oeynhausen"], "source_url": ["", ""]})
+    result = neighbour_agreement(two_squares, relations)
+    assert result[["stadtteil", "neighbour", "grenzt"]].values.tolist() == [["West", "Ost", True]]
