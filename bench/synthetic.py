@@ -28,7 +28,9 @@ _ZEITEN = ("Mo-Fr 09:00-12:00", "Di,Do 14:00-17:00", "Mo 10:00-12:00", "")
 _BARRIEREFREI = ("ja", "nein", "unbekannt")
 
 
-def sample_points_metric(polygon, n: int, rng: np.random.Generator, batch_factor: float = 1.3) -> tuple[np.ndarray, np.ndarray]:
+def sample_points_metric(
+    polygon, n: int, rng: np.random.Generator, batch_factor: float = 1.3
+) -> tuple[np.ndarray, np.ndarray]:
     """``n`` points uniformly in ``polygon`` (projected coordinates), by rejection in its bounding box.
 
     Vectorised: candidates are drawn in batches with numpy and tested with

@@ -140,7 +140,8 @@ def district_band(indicators: pd.DataFrame, stadtteil_id: str, indikator: str) -
 
 def bands_by_district(indicators: pd.DataFrame, district_ids: list[str], indikator: str) -> dict[str, Band | None]:
     """``{stadtteil_id: Band or None}`` for every district id given."""
-    return {d: district_band(indicators, d, indikator) for d in district_ids}
+    rows = indicators[indicators["indikator"] == indikator]
+    return {d: district_band(rows, d, indikator) for d in district_ids}
 
 
 def indicator_unit(indicators: pd.DataFrame, indikator: str) -> str:

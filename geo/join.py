@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from .config import METRIC_CRS
@@ -30,15 +31,19 @@ def assign_districts(offers: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, date
     whose stated ``stadtteil`` differs from its polygon gets a notice.
     """
     located = has_location(offers)
-    points = offers[located].to_crs(METRIC_CRS)
-    polys = districts[["id", "name", "geometry"]].to_crs(METRIC_CRS).rename(columns={"id": "stadtteil_id", "name": "stadtteil_name"})
-    joined = gpd.sjoin(points, polys, how="left", predicate="intersects")
-    joined = joined[~joined.index.duplicated(keep="first")].drop(columns="index_right")
-    joined["stadtteil_id"] = joined["stadtteil_id"].fillna("")
-    joined["stadtteil_name"] = joined["stadtteil_name"].fillna("")
-    unlocated = offers[~located].assign(stadtteil_id="", stadtteil_name="")
-    result = pd.concat([joined.to_crs(offers.crs), unlocated]).loc[offers.index]
-    result = gpd.GeoDataFrame(result, geometry="geometry", crs=offers.crs)
+    points = offers.geometry[located].to_crs(METRIC_CRS)
+    polys = districts.geometry.to_crs(METRIC_CRS)
+    point_idx, poly_idx = polys.sindex.query(points.to_numpy(), predicate="intersects")
+    # first district in file order for points on a shared border
+    order = np.lexsort((poly_idx, point_idx))
+    point_idx, poly_idx = point_idx[order], poly_idx[order]
+    first = np.unique(point_idx, return_index=True)[1]
+    ids = np.full(len(offers), "", dtype=object)
+    names = np.full(len(offers), "", dtype=object)
+    rows = np.flatnonzero(located.to_numpy())[point_idx[first]]
+    ids[rows] = districts["id"].to_numpy()[poly_idx[first]]
+    names[rows] = districts["name"].to_numpy()[poly_idx[first]]
+    result = offers.assign(stadtteil_id=ids, stadtteil_name=names)
     problems = []
     outside_mask = (result["stadtteil_id"] == "") & located
     for _, row in result[outside_mask].iterrows():

@@ -101,10 +101,14 @@ def build_map(
 def district_layer(districts, offers, indicators, bands: dict[str, Band | None], colours: dict, lang: str) -> folium.GeoJson:
     """District polygons with an escaped tooltip (name, indicators, offer count)."""
     counts = offers.groupby("stadtteil_id").size() if "stadtteil_id" in offers.columns else pd.Series(dtype=int)
+    tooltip_bands = {}
+    if indicators is not None:
+        tooltip_bands = {key: (bands_by_district(indicators, list(districts["id"]), key), indicator_unit(indicators, key))
+                         for key in MAP_INDICATORS}
     frame = districts[["geometry"]].copy()
     frame["schematisch"] = districts["geometrie"] == "schematisch"
     frame["tooltip"] = [
-        template_safe_html(district_tooltip_html(row, indicators, int(counts.get(row["id"], 0)), lang))
+        template_safe_html(district_tooltip_html(row, tooltip_bands, int(counts.get(row["id"], 0)), lang))
         for _, row in districts.iterrows()
     ]
     frame["fill"] = [colours.get(bands.get(i)) if bands.get(i) is not None else None for i in districts["id"]]
@@ -146,16 +150,18 @@ def district_labels(districts: gpd.GeoDataFrame, lang: str) -> folium.FeatureGro
     return group
 
 
-def district_tooltip_html(row: pd.Series, indicators: pd.DataFrame | None, n_offers: int, lang: str) -> str:
-    """Tooltip HTML for one district; every data value is escaped."""
+def district_tooltip_html(row: pd.Series, indicator_bands: dict[str, tuple[dict, str]], n_offers: int, lang: str) -> str:
+    """Tooltip HTML for one district; every data value is escaped.
+
+    ``indicator_bands`` maps an indicator key to ``({district id: Band or None}, unit)``.
+    """
     lines = [f"<strong>{html.escape(str(row['name']))}</strong>"]
-    if indicators is not None:
-        for key in MAP_INDICATORS:
-            band = bands_by_district(indicators, [row["id"]], key)[row["id"]]
-            label = band.label(indicator_unit(indicators, key), lang) if band else t("band.keine_angabe", lang)
-            lines.append(f"{html.escape(t('indikator.' + key, lang))}: {html.escape(label)}")
-            if band is not None and band.parts:
-                lines.append(f"<small>{html.escape('; '.join(band.parts))}</small>")
+    for key, (bands, unit) in indicator_bands.items():
+        band = bands.get(row["id"])
+        label = band.label(unit, lang) if band else t("band.keine_angabe", lang)
+        lines.append(f"{html.escape(t('indikator.' + key, lang))}: {html.escape(label)}")
+        if band is not None and band.parts:
+            lines.append(f"<small>{html.escape('; '.join(band.parts))}</small>")
     lines.append(html.escape(t("karte.anzahl_angebote", lang, n=n_offers)))
     if row["geometrie"] == "schematisch":
         lines.append(f"<em>{html.escape(t('karte.grenze_schematisch', lang))}</em>")
@@ -221,9 +227,13 @@ class OfferLayer(Layer):
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = (function () {
             var cfg = {{ this.config_json }};
-            var data = {{ this.data_json }};
+            var packed = {{ this.data_json }};
             var group = L.featureGroup.subGroup({{ this.cluster.get_name() }});
-            for (var i = 0; i < data.length; i++) { group.addLayer(QK.marker(data[i], cfg)); }
+            for (var i = 0; i < packed.r.length; i++) {
+                var r = packed.r[i], row = [r[0], r[1]];
+                for (var j = 2; j < r.length; j++) { row.push(packed.s[r[j]]); }
+                group.addLayer(QK.marker(row, cfg));
+            }
             return group;
         })();
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
@@ -234,9 +244,31 @@ class OfferLayer(Layer):
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "OfferLayer"
         self.data = data
-        self.data_json = script_json(data)
+        self.data_json = script_json(pack_rows(data))
         self.config_json = script_json(config)
         self.cluster = cluster
+
+
+def pack_rows(rows: list[list]) -> dict[str, list]:
+    """Compact marker data: ``{"s": strings, "r": rows}`` with each text cell an index into ``s``.
+
+    Repeated texts (Träger, Stadtteil, dates, descriptions) are stored once;
+    coordinates are rounded to 6 decimals (about 0.1 m), which is far below
+    the precision of any source.
+    """
+    strings: list[str] = []
+    index: dict[str, int] = {}
+    packed = []
+    for row in rows:
+        cells: list = [round(row[0], 6), round(row[1], 6)]
+        for value in row[2:]:
+            position = index.get(value)
+            if position is None:
+                position = index[value] = len(strings)
+                strings.append(value)
+            cells.append(position)
+        packed.append(cells)
+    return {"s": strings, "r": packed}
 
 
 def offer_layer(offers: gpd.GeoDataFrame, hf: Handlungsfeld, cluster: OfferCluster, lang: str) -> OfferLayer:
@@ -290,7 +322,7 @@ def script_json(value: object) -> str:
     quoted), so every such brace is inside a string and becomes ``\\u007b``.
     ``<``, ``>``, ``&``, ``'`` are escaped so that no ``</script>`` ends the block.
     """
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     for char, escaped in _SCRIPT_ESCAPES.items():
         text = text.replace(char, escaped)
     return _TEMPLATE_OPENERS.sub(r"\\u007b", text)

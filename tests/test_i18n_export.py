@@ -8,7 +8,7 @@ import pytest
 
 from geo.export import neutralise_formula, offers_csv
 from geo.formatting import format_number
-from geo.i18n import available_languages, catalogue, t
+from geo.i18n import available_languages, catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -90,3 +90,19 @@ def test_offer_rows_follow_the_browser_field_order(two_squares):
     offers = offers_for(two_squares, ("a", "Kurs", "Bildung"))
     row = offer_rows(offers)[0]
     assert row[2] == "Kurs" and row[5] == "West" and row[6] == "adresse" and len(row) == 12
+
+
+def test_pack_rows_stores_each_text_once_and_rounds_coordinates():
+    from geo.mapbuild import pack_rows
+
+    rows = [[52.123456789, 8.9, "A", "Stadt Minden", "", "2020"], [52.2, 8.987654321, "B", "Stadt Minden", "", "2020"]]
+    assert pack_rows(rows) == {"s": ["A", "Stadt Minden", "", "2020", "B"],
+                               "r": [[52.123457, 8.9, 0, 1, 2, 3], [52.2, 8.987654, 4, 1, 2, 3]]}
+
+
+def test_script_json_keeps_template_syntax_and_script_end_out():
+    from geo.mapbuild import script_json
+
+    text = script_json({"a": ["{{ x }}", "{% raw %}", "{#", "</script>", "{ok}"]})
+    assert "{{" not in text and "{%" not in text and "{#" not in text and "</" not in text
+    assert json.loads(text) == {"a": ["{{ x }}", "{% raw %}", "{#", "</script>", "{ok}"]}

@@ -338,11 +338,11 @@ def render_map(offers, districts) -> str:
 
 
 def embedded_offer_rows(page: str) -> list[list]:
-    """All marker rows of the page, decoded from the ``var data = [...]`` JSON of each offer layer."""
+    """All marker rows of the page, decoded from the packed ``var packed = {...}`` JSON of each offer layer."""
     decoder, rows = json.JSONDecoder(), []
-    for match in re.finditer(r"var data = ", page):
+    for match in re.finditer(r"var packed = ", page):
         value, _end = decoder.raw_decode(page, match.end())
-        rows.extend(value)
+        rows.extend([r[0], r[1], *(value["s"][i] for i in r[2:])] for r in value["r"])
     return rows
 
 
