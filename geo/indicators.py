@@ -125,8 +125,11 @@ def district_band(indicators: pd.DataFrame, stadtteil_id: str, indikator: str) -
     all of them, with the sub-areas listed in ``parts``.
     """
     rows = indicators[(indicators["stadtteil_id"] == stadtteil_id) & (indicators["indikator"] == indikator)]
-    if rows.empty:
-        return None
+    return None if rows.empty else combined_band(rows)
+
+
+def combined_band(rows: pd.DataFrame) -> Band:
+    """The smallest band containing the bands of all ``rows`` (one indicator, one district)."""
     bands = [band_of_row(r) for _, r in rows.iterrows()]
     if len(bands) == 1:
         return bands[0]
@@ -141,7 +144,8 @@ def district_band(indicators: pd.DataFrame, stadtteil_id: str, indikator: str) -
 def bands_by_district(indicators: pd.DataFrame, district_ids: list[str], indikator: str) -> dict[str, Band | None]:
     """``{stadtteil_id: Band or None}`` for every district id given."""
     rows = indicators[indicators["indikator"] == indikator]
-    return {d: district_band(rows, d, indikator) for d in district_ids}
+    groups = dict(iter(rows.groupby("stadtteil_id", sort=False)))
+    return {d: combined_band(groups[d]) if d in groups else None for d in district_ids}
 
 
 def indicator_unit(indicators: pd.DataFrame, indikator: str) -> str:
