@@ -9,9 +9,9 @@ from ui import language_picker, tr
 st.set_page_config(page_title=tr("app.titel"), page_icon=str(Path(__file__).parent / "static/qk/favicon.png"), layout="wide")
 language_picker()
 navigation = st.navigation([
-    st.Page("pages/karte.py", title=tr("seite.karte"), icon=":material/map:", default=True),
-    st.Page("pages/angebote.py", title=tr("seite.angebote"), icon=":material/list:", url_path="angebote"),
-    st.Page("pages/stadtteile.py", title=tr("seite.stadtteile"), icon=":material/bar_chart:", url_path="stadtteile"),
-    st.Page("pages/datenquellen.py", title=tr("seite.datenquellen"), icon=":material/menu_book:", url_path="datenquellen"),
+    st.Page("app_pages/karte.py", title=tr("seite.karte"), icon=":material/map:", default=True),
+    st.Page("app_pages/angebote.py", title=tr("seite.angebote"), icon=":material/list:", url_path="angebote"),
+    st.Page("app_pages/stadtteile.py", title=tr("seite.stadtteile"), icon=":material/bar_chart:", url_path="stadtteile"),
+    st.Page("app_pages/datenquellen.py", title=tr("seite.datenquellen"), icon=":material/menu_book:", url_path="datenquellen"),
 ])
 navigation.run()

@@ -7,7 +7,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["streamlit_app.py", "pages/karte.py", "pages/angebote.py", "pages/stadtteile.py", "pages/datenquellen.py"]
+PAGES = ["streamlit_app.py", "app_pages/karte.py", "app_pages/angebote.py", "app_pages/stadtteile.py", "app_pages/datenquellen.py"]
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +33,7 @@ def test_page_runs_without_exception(page):
 
 
 def test_map_page_shows_count_schematic_note_and_a_local_only_map():
-    at = run("pages/karte.py")
+    at = run("app_pages/karte.py")
     assert any("Stadtteilgrenzen schematisch" in i.value for i in at.info)
     assert any("Angeboten** werden angezeigt" in m.value for m in at.markdown)
     maps = [c for c in at.get("component_instance")]
@@ -45,7 +45,7 @@ def test_map_page_shows_count_schematic_note_and_a_local_only_map():
 
 
 def test_map_filter_by_handlungsfeld_reduces_count():
-    at = run("pages/karte.py")
+    at = run("app_pages/karte.py")
     total = len(at.dataframe[0].value)
     at.sidebar.multiselect[0].set_value(["Wohnen"]).run()
     assert not at.exception
@@ -53,13 +53,13 @@ def test_map_filter_by_handlungsfeld_reduces_count():
 
 
 def test_english_ui_via_query_parameter():
-    at = run("pages/karte.py", lang="en")
+    at = run("app_pages/karte.py", lang="en")
     assert not at.exception
     assert at.title[0].value != "Angebote in Mindens Stadtteilen"
 
 
 def test_broken_offer_file_shows_message_not_traceback(tmp_path, monkeypatch):
     monkeypatch.setenv("QK_ANGEBOTE", str(tmp_path / "fehlt.csv"))
-    at = run("pages/karte.py")
+    at = run("app_pages/karte.py")
     assert not at.exception
     assert at.error[0].value == "Die Daten können nicht geladen werden. fehlt.csv: Datei kann nicht gelesen werden (No such file or directory)."

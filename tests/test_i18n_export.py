@@ -27,7 +27,7 @@ def test_other_catalogues_only_translate_known_keys_with_same_placeholders(lang)
 
 def test_every_key_used_in_code_exists_in_german():
     used = set()
-    for path in [*ROOT.glob("geo/*.py"), *ROOT.glob("pages/*.py"), ROOT / "ui.py", ROOT / "streamlit_app.py"]:
+    for path in [*ROOT.glob("geo/*.py"), *ROOT.glob("app_pages/*.py"), ROOT / "ui.py", ROOT / "streamlit_app.py"]:
         used |= set(re.findall(r"""\b(?:t|tr)\(\s*["']([a-z_]+\.[a-z_]+)["']""", path.read_text(encoding="utf-8")))
     assert used and used <= set(catalogue("de")), used - set(catalogue("de"))
 

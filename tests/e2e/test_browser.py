@@ -264,3 +264,17 @@ def test_filter_only_wohnen_rerenders_the_map(page, streamlit_server):
     wait_for_app(page)
     assert page.locator(EXCEPTION_BOX).count() == 0
     assert_clean(page, streamlit_server)
+
+
+def test_deep_link_on_a_fresh_server_uses_the_app_navigation(page, server_factory):
+    """The first request after a start may be a sub-page: it must still run through streamlit_app.py
+    (German page titles, language picker), not through Streamlit's old pages/-folder mode."""
+    server = server_factory(name="e2e-deeplink")
+    page.goto(server.base_url + "/angebote")
+    wait_for_app(page)
+    page.locator('[data-testid="stMain"] h1', has_text="Alle Angebote als Liste").wait_for(timeout=30000)
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    assert nav.get_by_text("Karte", exact=True).count() == 1
+    assert nav.get_by_text("Angebote (Liste)", exact=True).count() == 1
+    assert page.get_by_text("Sprache / Language").count() == 1
+    assert_clean(page, server.base_url)
