@@ -120,7 +120,7 @@ def parse_offers(raw: bytes | str, datei: str = "angebote.csv") -> OffersLoad:
             problems.append(Problem(datei, rec.line, None, reason))
             rejected.append({**raw_row, "grund": reason})
             continue
-        values = {h: strip_control_chars(v) for h, v in zip(header, rec.fields) if h in OFFER_COLUMNS}
+        values = {h: _unneutralise(strip_control_chars(v)) for h, v in zip(header, rec.fields) if h in OFFER_COLUMNS}
         row, row_problems = _validate_row(values, datei, rec.line)
         if row is not None and row["id"] in first_line_of_id:
             row_problems.append(Problem(datei, rec.line, "id", f"id „{row['id']}“ kommt doppelt vor (zuerst in Zeile {first_line_of_id[row['id']]})."))
@@ -207,6 +207,11 @@ def _validate_row(values: dict[str, str], datei: str, line: int) -> tuple[dict |
         note("quelle", "Quelle fehlt.")
 
     return (None if errors else row), errors + notices
+
+
+def _unneutralise(value: str) -> str:
+    """Undo the ``'`` that CSV exports put before formula-like text (see geo.export.neutralise_formula)."""
+    return value[1:] if value.startswith("'") and value[1:2] in ("=", "+", "-", "@") else value
 
 
 def _match_handlungsfeld(value: str) -> str | None:

@@ -36,6 +36,7 @@ from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
 from .config import DISPLAY_CRS, METRIC_CRS
 from .districts import DISTRICT_COLUMNS
+from .export import neutralise_formula
 from .offers import OFFER_COLUMNS
 from .text import slugify, strip_control_chars
 
@@ -756,9 +757,11 @@ def _write_offers_csv(offers: pd.DataFrame, path: Path) -> None:
 
 
 def _csv_value(value: object) -> str:
+    """Text for the CSV; OSM text that a spreadsheet would run as a formula gets a leading ``'``
+    (geo.offers removes it again on load)."""
     if isinstance(value, float):
         return "" if pd.isna(value) else repr(round(value, 7))
-    return "" if value is None else str(value)
+    return "" if value is None else neutralise_formula(str(value))
 
 
 def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:

@@ -148,3 +148,8 @@ def test_missing_coordinates_require_unknown_location():
     result = load(line)
     assert [p.meldung for p in result.errors] == ["Breite fehlt (oder Lage „unbekannt“ angeben).",
                                                   "Länge fehlt (oder Lage „unbekannt“ angeben)."]
+
+
+def test_formula_guard_from_an_export_is_removed_on_load():
+    result = load(offer_line("b", "'=SUMME(A1)", 52.29, 8.91), offer_line("c", "'Zitat'", 52.29, 8.91))
+    assert list(result.offers["name"]) == ["=SUMME(A1)", "'Zitat'"]

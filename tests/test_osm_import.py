@@ -450,7 +450,11 @@ def test_run_import_writes_three_files(tmp_path):
     assert len(rows) == 7 and all(len(r) == len(EXPECTED_COLUMNS) for r in rows)
     records = {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
     assert records["osm-node-504"]["name"] == "<script>alert(1)</script>"
-    assert records["osm-node-505"]["name"] == '=HYPERLINK("http://example.invalid")'
+    # the file is safe to open in a spreadsheet, and loads back unchanged
+    assert records["osm-node-505"]["name"] == "'=HYPERLINK(\"http://example.invalid\")"
+    from geo.offers import read_offers
+    loaded = read_offers(out / "angebote.csv").offers.set_index("id")
+    assert loaded.loc["osm-node-505", "name"] == '=HYPERLINK("http://example.invalid")'
     assert (records["osm-node-501"]["lat"], records["osm-node-501"]["lon"]) == ("52.301", "8.896")
 
     attribution = (out / "ATTRIBUTION.md").read_text(encoding="utf-8")
