@@ -298,7 +298,7 @@ def run(sizes: list[str | int], repeat: int, explore_limit_s: float = EXPLORE_LI
         rows.append(timed_row(label, f"Raster {CELL_M:.0f} m: Angebote je Zelle", grid))
         notes.append(f"{label}: Raster {counts.shape[1]}×{counts.shape[0]} Zellen, {int((counts > 0).sum())} belegt, "
                      f"{int(counts.sum())} Angebote gezählt, höchstens {int(counts.max())} je Zelle.")
-        del raw, offers
+        raw = offers = None  # free the large frames before the next size is generated
         gc.collect()
     return rows, notes
 

@@ -7,18 +7,11 @@ import io
 import pandas as pd
 
 from .i18n import t
+from .text import neutralise_formula
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 TABLE_COLUMNS = ("name", "handlungsfeld", "stadtteil_name", "adresse", "lage_genauigkeit", "traeger",
                  "zielgruppen", "sprachen", "kosten", "oeffnungszeiten", "barrierefrei", "website", "telefon",
                  "zuletzt_geprueft")
-
-
-def neutralise_formula(value: object) -> object:
-    """Prefix text that a spreadsheet would run as a formula with ``'`` (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def offers_table(offers: pd.DataFrame, lang: str = "de") -> pd.DataFrame:
@@ -28,8 +21,12 @@ def offers_table(offers: pd.DataFrame, lang: str = "de") -> pd.DataFrame:
 
 
 def offers_csv(offers: pd.DataFrame, lang: str = "de") -> bytes:
-    """UTF-8 (with BOM, for Excel) CSV of :func:`offers_table`, safe to open in a spreadsheet."""
-    table = offers_table(offers, lang).map(neutralise_formula)
+    """CSV download of :func:`offers_table` (see :func:`spreadsheet_csv`)."""
+    return spreadsheet_csv(offers_table(offers, lang))
+
+
+def spreadsheet_csv(table: pd.DataFrame) -> bytes:
+    """UTF-8 CSV with BOM (so Excel reads the umlauts), formulas neutralised, safe to open in a spreadsheet."""
     buffer = io.StringIO()
-    table.to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL)
+    table.map(neutralise_formula).to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -22,7 +22,7 @@ from shapely.geometry import Point
 from .config import DISPLAY_CRS, HANDLUNGSFELD_BY_NAME, MINDEN_BBOX
 from .csvtext import decode_csv_bytes, iter_records, sniff_delimiter
 from .problems import DataFileError, Problem
-from .text import strip_control_chars
+from .text import strip_control_chars, unneutralise_formula
 
 OFFER_COLUMNS: tuple[str, ...] = (
     "id", "name", "traeger", "handlungsfeld", "kategorie", "zielgruppen", "sprachen",
@@ -120,7 +120,7 @@ def parse_offers(raw: bytes | str, datei: str = "angebote.csv") -> OffersLoad:
             problems.append(Problem(datei, rec.line, None, reason))
             rejected.append({**raw_row, "grund": reason})
             continue
-        values = {h: _unneutralise(strip_control_chars(v)) for h, v in zip(header, rec.fields) if h in OFFER_COLUMNS}
+        values = {h: unneutralise_formula(strip_control_chars(v)) for h, v in zip(header, rec.fields) if h in OFFER_COLUMNS}
         row, row_problems = _validate_row(values, datei, rec.line)
         if row is not None and row["id"] in first_line_of_id:
             row_problems.append(Problem(datei, rec.line, "id", f"id „{row['id']}“ kommt doppelt vor (zuerst in Zeile {first_line_of_id[row['id']]})."))
@@ -207,11 +207,6 @@ def _validate_row(values: dict[str, str], datei: str, line: int) -> tuple[dict |
         note("quelle", "Quelle fehlt.")
 
     return (None if errors else row), errors + notices
-
-
-def _unneutralise(value: str) -> str:
-    """Undo the ``'`` that CSV exports put before formula-like text (see geo.export.neutralise_formula)."""
-    return value[1:] if value.startswith("'") and value[1:2] in ("=", "+", "-", "@") else value
 
 
 def _match_handlungsfeld(value: str) -> str | None:

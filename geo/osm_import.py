@@ -36,9 +36,8 @@ from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
 from .config import DISPLAY_CRS, METRIC_CRS
 from .districts import DISTRICT_COLUMNS
-from .export import neutralise_formula
 from .offers import OFFER_COLUMNS
-from .text import slugify, strip_control_chars
+from .text import neutralise_formula, slugify, strip_control_chars
 
 DEFAULT_ENDPOINT = "https://overpass-api.de/api/interpreter"
 USER_AGENT = "Quartierskarte-Minden-Import"

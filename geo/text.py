@@ -18,3 +18,19 @@ def slugify(name: str) -> str:
     text = name.translate(_UMLAUTS)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+"""Cell starts that spreadsheet programs evaluate as formulas (OWASP: CSV injection)."""
+
+
+def neutralise_formula(value: object) -> object:
+    """Prefix text that a spreadsheet would run as a formula with ``'``; other values unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def unneutralise_formula(value: str) -> str:
+    """Undo :func:`neutralise_formula` when reading a file that an export wrote."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES) else value

@@ -6,7 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo.export import neutralise_formula, offers_csv
+from geo.export import offers_csv
+from geo.text import neutralise_formula
 from geo.formatting import format_number
 from geo.i18n import available_languages, catalogue
 
