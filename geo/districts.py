@@ -78,7 +78,7 @@ def districts_from_frame(
             continue
         if not geom.is_valid:
             problems.append(Problem(datei, number, "geometry", f"Polygon von „{name}“ ist ungültig ({shapely.is_valid_reason(geom)}) und wurde repariert.", "hinweis"))
-            geom = _polygonal_part(shapely.make_valid(geom))
+            geom = polygonal_part(shapely.make_valid(geom))
         ident = str(feature[id_column]).strip() if id_column and id_column in frame.columns and pd.notna(feature[id_column]) else ""
         ident = ident or slugify(name)
         if ident in seen_ids:
@@ -124,11 +124,14 @@ def is_schematic(districts: gpd.GeoDataFrame) -> bool:
     return bool((districts["geometrie"] == SCHEMATIC).any())
 
 
-def _polygonal_part(geom):
+def polygonal_part(geom):
+    """Only the (multi)polygon part of a geometry (``make_valid`` may add lines or points); empty if none."""
+    if geom is None or geom.is_empty:
+        return shapely.Polygon()
     if geom.geom_type in ("Polygon", "MultiPolygon"):
         return geom
-    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts)
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
 def _text_or(value, default: str) -> str:

@@ -15,6 +15,7 @@ import pandas as pd
 from .formatting import format_number
 from .i18n import t
 from .problems import DataFileError, Problem
+from .text import parse_decimal
 
 INDICATOR_COLUMNS = (
     "stadtteil_id", "stadtteil", "gebiet", "indikator", "einheit", "wert", "untergrenze", "obergrenze",
@@ -93,7 +94,7 @@ def read_indicators(path: str | Path, known_district_ids: set[str] | None = None
         line = index + 2
         reasons = []
         for col in ("wert", "untergrenze", "obergrenze"):
-            if row[col].strip() and _number(row[col]) is None:
+            if row[col].strip() and parse_decimal(row[col]) is None:
                 reasons.append((col, f"„{row[col]}“ ist keine Zahl."))
         if not any(row[c].strip() for c in ("wert", "untergrenze", "obergrenze")):
             reasons.append(("wert", "Weder Wert noch Grenzen angegeben."))
@@ -110,9 +111,9 @@ def read_indicators(path: str | Path, known_district_ids: set[str] | None = None
 def band_of_row(row: pd.Series) -> Band:
     """The :class:`Band` stored in one indicator row."""
     return Band(
-        value=_number(row["wert"]),
-        lower=_number(row["untergrenze"]),
-        upper=_number(row["obergrenze"]),
+        value=parse_decimal(row["wert"]),
+        lower=parse_decimal(row["untergrenze"]),
+        upper=parse_decimal(row["obergrenze"]),
         lower_inclusive=_flag(row["untergrenze_inklusiv"]),
         upper_inclusive=_flag(row["obergrenze_inklusiv"]),
     )
@@ -151,17 +152,6 @@ def bands_by_district(indicators: pd.DataFrame, district_ids: list[str], indikat
 def indicator_unit(indicators: pd.DataFrame, indikator: str) -> str:
     units = indicators.loc[indicators["indikator"] == indikator, "einheit"]
     return units.iloc[0] if not units.empty else ""
-
-
-def _number(text: str) -> float | None:
-    text = str(text).strip().replace(",", ".")
-    if not text:
-        return None
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _flag(text: str) -> bool:

@@ -9,7 +9,6 @@ and column.
 from __future__ import annotations
 
 import csv
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ from shapely.geometry import Point
 from .config import DISPLAY_CRS, HANDLUNGSFELD_BY_NAME, MINDEN_BBOX
 from .csvtext import decode_csv_bytes, iter_records, sniff_delimiter
 from .problems import DataFileError, Problem
-from .text import strip_control_chars, unneutralise_formula
+from .text import parse_decimal, strip_control_chars, unneutralise_formula
 
 OFFER_COLUMNS: tuple[str, ...] = (
     "id", "name", "traeger", "handlungsfeld", "kategorie", "zielgruppen", "sprachen",
@@ -179,7 +178,7 @@ def _validate_row(values: dict[str, str], datei: str, line: int) -> tuple[dict |
             note("lat", "Lage ist „unbekannt“; die angegebene Koordinate wird nicht verwendet.")
         row["lat"] = row["lon"] = None
     else:
-        lat, lon = _parse_coordinate(row["lat"]), _parse_coordinate(row["lon"])
+        lat, lon = parse_decimal(row["lat"]), parse_decimal(row["lon"])
         if lat is None:
             err("lat", f"Breite „{_short(row['lat'])}“ ist keine Zahl." if row["lat"] else "Breite fehlt (oder Lage „unbekannt“ angeben).")
         if lon is None:
@@ -215,15 +214,6 @@ def _match_handlungsfeld(value: str) -> str | None:
         if name.casefold() == wanted:
             return name
     return None
-
-
-def _parse_coordinate(value: str) -> float | None:
-    text = value.strip().replace(",", ".")
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _short(value: str, limit: int = 60) -> str:

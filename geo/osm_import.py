@@ -35,7 +35,7 @@ import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
 from .config import DISPLAY_CRS, METRIC_CRS
-from .districts import DISTRICT_COLUMNS
+from .districts import DISTRICT_COLUMNS, polygonal_part
 from .offers import OFFER_COLUMNS
 from .text import neutralise_formula, slugify, strip_control_chars
 
@@ -295,7 +295,7 @@ def boundary_from_overpass(data: dict) -> Polygon | MultiPolygon:
     shapes = [s for s in shapes if not s.is_empty]
     if not shapes:
         raise OsmImportError("Die Stadtgrenze aus OpenStreetMap ist kein geschlossener Umriss.")
-    return _polygonal(shapely.make_valid(shapely.union_all(shapes)))
+    return polygonal_part(shapely.make_valid(shapely.union_all(shapes)))
 
 
 def relation_polygon(relation: dict) -> Polygon | MultiPolygon:
@@ -316,7 +316,7 @@ def relation_polygon(relation: dict) -> Polygon | MultiPolygon:
     if shell.is_empty:
         return shell
     holes = _rings_to_polygon(inner)
-    return _polygonal(shapely.make_valid(shell.difference(holes) if not holes.is_empty else shell))
+    return polygonal_part(shapely.make_valid(shell.difference(holes) if not holes.is_empty else shell))
 
 
 def _way_polygon(way: dict) -> Polygon | MultiPolygon:
@@ -340,17 +340,7 @@ def _rings_to_polygon(lines: list[LineString]) -> Polygon | MultiPolygon:
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(merged)))
     if len(faces) == 0:
         return Polygon()
-    return _polygonal(shapely.make_valid(shapely.union_all(faces)))
-
-
-def _polygonal(geom) -> Polygon | MultiPolygon:
-    """Only the (multi)polygon part of a geometry (make_valid may add lines/points)."""
-    if geom is None or geom.is_empty:
-        return Polygon()
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else Polygon()
+    return polygonal_part(shapely.make_valid(shapely.union_all(faces)))
 
 
 def _to_metric(geom):
@@ -419,7 +409,7 @@ def _district_polygons(elements: list[dict], boundary_m) -> list[tuple[dict, str
         if shape.is_empty:
             continue
         shape_m = _to_metric(shape)
-        clipped = _polygonal(shapely.make_valid(shape_m.intersection(boundary_m)))
+        clipped = polygonal_part(shapely.make_valid(shape_m.intersection(boundary_m)))
         if clipped.is_empty or clipped.area < MIN_INSIDE_SHARE * shape_m.area:
             continue
         groups.setdefault(group, []).append((element, name, clipped))
@@ -461,7 +451,7 @@ def _voronoi_districts(elements: list[dict], boundary_m) -> list[tuple[dict, str
     rows = []
     for element, name, point in chosen:
         cell = next(c for c in cells if c.contains(point))
-        rows.append((element, name, _polygonal(shapely.make_valid(cell.intersection(boundary_m)))))
+        rows.append((element, name, polygonal_part(shapely.make_valid(cell.intersection(boundary_m)))))
     return rows
 
 

@@ -1,6 +1,7 @@
 """Small text helpers shared by loaders, importers and renderers."""
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
@@ -34,3 +35,12 @@ def neutralise_formula(value: object) -> object:
 def unneutralise_formula(value: str) -> str:
     """Undo :func:`neutralise_formula` when reading a file that an export wrote."""
     return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES) else value
+
+
+def parse_decimal(text: object) -> float | None:
+    """A finite number from user text, accepting a decimal comma (``"52,29"``); ``None`` otherwise."""
+    try:
+        number = float(str(text).strip().replace(",", "."))
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
