@@ -64,6 +64,10 @@ class Settings:
     angebote_path: Path
     sozialatlas_path: Path
     tiles: TileSettings | None
+    gemeinde_path: Path = DATA_DIR / "minden_gemeinde.geojson"
+    """Municipal outline; offer coordinates outside it are rejected."""
+    geocoder_url: str | None = None
+    """Nominatim-compatible search URL (e.g. ``https://nominatim.openstreetmap.org/search``); ``None``: no geocoding."""
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -80,4 +84,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         angebote_path=Path(env.get("QK_ANGEBOTE", DATA_DIR / "angebote.csv")),
         sozialatlas_path=Path(env.get("QK_SOZIALATLAS", DATA_DIR / "sozialatlas.csv")),
         tiles=tiles,
+        gemeinde_path=Path(env.get("QK_GEMEINDE", DATA_DIR / "minden_gemeinde.geojson")),
+        geocoder_url=env.get("QK_GEOCODER_URL", "").strip() or None,
     )
