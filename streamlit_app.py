@@ -3,11 +3,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import language_picker, tr
+from ui import keep_language, language_picker, tr
 
 # A local favicon: icon names and emoji would make Streamlit fetch an image from a font CDN.
 st.set_page_config(page_title=tr("app.titel"), page_icon=str(Path(__file__).parent / "static/qk/favicon.png"), layout="wide")
 language_picker()
+keep_language()
 navigation = st.navigation([
     st.Page("app_pages/karte.py", title=tr("seite.karte"), icon=":material/map:", default=True),
     st.Page("app_pages/angebote.py", title=tr("seite.angebote"), icon=":material/list:", url_path="angebote"),

@@ -12,13 +12,19 @@ st.write(tr("stadtteile.einleitung"))
 schematic_notice(data)
 
 overview = district_overview(data.districts, data.offers, data.indicators, lang())
-st.dataframe(overview, hide_index=True, width="stretch")
+name_column = overview.columns[0]
+st.dataframe(overview, hide_index=True, width="stretch", column_config={
+    name_column: st.column_config.TextColumn(pinned=True),
+    tr("uebersicht.einwohner"): st.column_config.NumberColumn(format="localized"),
+    tr("uebersicht.je_1000"): st.column_config.NumberColumn(format="%.1f"),
+})
 st.download_button(tr("stadtteile.download"), spreadsheet_csv(overview), file_name="quartierskarte-stadtteile.csv",
                    mime="text/csv")
 
 st.subheader(tr("stadtteile.herkunft_titel"))
 st.write(tr("stadtteile.herkunft_text"))
-details = data.indicators[data.indicators["indikator"].isin(MAP_INDICATORS)]
-st.dataframe(details[["stadtteil", "gebiet", "indikator", "angabe", "wert", "untergrenze", "obergrenze", "stichtag", "methode", "quelle"]],
-             hide_index=True, width="stretch")
+columns = ["stadtteil", "gebiet", "indikator", "angabe", "wert", "untergrenze", "obergrenze", "stichtag", "methode", "quelle"]
+details = data.indicators.loc[data.indicators["indikator"].isin(MAP_INDICATORS), columns].copy()
+details["indikator"] = details["indikator"].map(lambda key: tr(f"indikator.{key}"))
+st.dataframe(details.rename(columns={c: tr(f"herkunft.{c}") for c in columns}), hide_index=True, width="stretch")
 footer()

@@ -44,3 +44,16 @@ def parse_decimal(text: object) -> float | None:
     except ValueError:
         return None
     return number if math.isfinite(number) else None
+
+
+_DIN_5007_1 = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+
+
+def german_sort_key(text: object) -> tuple[str, str]:
+    """Sort key for German names (DIN 5007-1): umlauts as their base letter, ß as ss, case-insensitive.
+
+    ``"Königstor" < "Kutenhausen"`` and ``"Bärenkämpen" < "Bölhorst"``; the
+    original text breaks ties so the order is stable and total.
+    """
+    value = str(text)
+    return value.casefold().translate(_DIN_5007_1), value

@@ -35,7 +35,16 @@ def test_page_runs_without_exception(page):
 def test_map_page_shows_count_schematic_note_and_a_local_only_map():
     at = run("app_pages/karte.py")
     assert any("Stadtteilgrenzen schematisch" in i.value for i in at.info)
-    assert any("Angeboten** werden angezeigt" in m.value for m in at.markdown)
+    from geo.config import load_settings
+    from geo.dataset import load_dataset
+    from geo.join import has_location
+    offers = load_dataset(load_settings()).offers
+    current = offers[offers["status"] != "beendet"] if "status" in offers else offers
+    on_map = int(has_location(current).sum())
+    # the count names both numbers: it once said "51 von 51 angezeigt" while the map had 18 markers
+    expected = (f"**{len(current)} von {len(offers)} Angeboten** gewählt, davon **{on_map} auf der Karte**; "
+                f"{len(current) - on_map} ohne bekannten Ort")
+    assert any(m.value.startswith(expected) for m in at.markdown), [m.value for m in at.markdown]
     maps = [c for c in at.get("component_instance")]
     assert len(maps) == 1
     args = json.loads(maps[0].proto.json_args)
@@ -63,3 +72,100 @@ def test_broken_offer_file_shows_message_not_traceback(tmp_path, monkeypatch):
     at = run("app_pages/karte.py")
     assert not at.exception
     assert at.error[0].value == "Die Daten können nicht geladen werden. fehlt.csv: Datei kann nicht gelesen werden (No such file or directory)."
+
+
+# --- issue 12: what the pages say about the loaded data -------------------------------------------------------
+
+def official_style_district_file(tmp_path: Path) -> Path:
+    """The shipped districts as an operator's Shapefile would come: EPSG:25832, name column STT_NAME, no marker."""
+    import geopandas as gpd
+
+    frame = gpd.read_file(ROOT / "data" / "stadtteile.geojson")
+    frame = frame[["name", "geometry"]].rename(columns={"name": "STT_NAME"}).to_crs("EPSG:25832")
+    path = tmp_path / "stadtbezirke.shp"
+    frame.to_file(path)
+    return path
+
+
+def footer_text(at: AppTest) -> str:
+    return at.caption[-1].value
+
+
+def test_footer_and_sources_describe_the_loaded_district_file(tmp_path, monkeypatch):
+    shipped = run("app_pages/datenquellen.py")
+    assert "Stadtteilgrenzen schematisch" in footer_text(shipped)
+    assert any("Voronoi" in m.value or "schematisch" in m.value for m in shipped.markdown)
+
+    st.cache_resource.clear()
+    monkeypatch.setenv("QK_STADTTEILE", str(official_style_district_file(tmp_path)))
+    monkeypatch.setenv("QK_STADTTEILE_NAMENSSPALTE", "STT_NAME")
+    monkeypatch.setenv("QK_STADTTEILE_IDSPALTE", "")
+    at = run("app_pages/datenquellen.py")
+    assert not at.exception, at.exception
+    assert "schematisch" not in footer_text(at)
+    assert "Stadtteilgrenzen: Datei „stadtbezirke.shp“ des Betreibers" in footer_text(at)
+    sources = "\n".join(m.value for m in at.markdown)
+    assert "## data/stadtteile.geojson" not in sources  # the shipped file's documentation is not shown
+    assert "## data/angebote.csv" in sources
+    assert any("stadtbezirke.shp" in m.value and "vom Betreiber" in m.value for m in at.markdown)
+
+
+def test_empty_offer_file_is_an_error_on_the_map_page(tmp_path, monkeypatch):
+    empty = tmp_path / "angebote.csv"
+    empty.write_text("", encoding="utf-8")
+    monkeypatch.setenv("QK_ANGEBOTE", str(empty))
+    at = run("app_pages/karte.py")
+    assert not at.exception
+    assert at.error and at.error[0].value.startswith("Datenfehler: angebote.csv:")
+
+
+def test_sources_page_counts_rejected_rows_and_messages_separately(tmp_path, monkeypatch):
+    from conftest import HEADER, offer_line
+    # one row with two errors (Handlungsfeld and latitude), one good row
+    bad = offer_line("x", "X", 52.29, 8.91, handlungsfeld="Sport").replace("52.290000", "Norden")
+    good = offer_line("y", "Y", 52.29, 8.91)
+    path = tmp_path / "angebote.csv"
+    path.write_text("\n".join([HEADER, bad, good]), encoding="utf-8")
+    monkeypatch.setenv("QK_ANGEBOTE", str(path))
+    at = run("app_pages/datenquellen.py")
+    assert not at.exception
+    texts = [m.value for m in at.markdown]
+    assert any("1 Zeilen nicht übernommen (2 Fehlermeldungen" in t for t in texts), texts
+
+
+def test_district_page_has_city_and_without_place_rows_with_numbers():
+    at = run("app_pages/stadtteile.py")
+    assert not at.exception
+    table = at.dataframe[0].value
+    names = list(table.iloc[:, 0])
+    assert names[-2:] == ["Stadt Minden gesamt", "Angebote ohne bekannten Ort"]
+    assert names.index("Königstor") < names.index("Kutenhausen")
+    assert str(table["Einwohner"].dtype) == "Int64"
+    city = table.set_index(table.columns[0]).loc["Stadt Minden gesamt"]
+    assert city["Einwohner"] == 83100 and city["Stichtag Einwohner"] == "2023-12-31"  # newest of the two city rows
+    herkunft = at.dataframe[1].value
+    assert "Kennzahl" in herkunft.columns and "indikator" not in herkunft.columns
+    assert "kinderarmut" not in set(herkunft["Kennzahl"])
+
+
+def test_map_is_built_once_for_the_same_filters(monkeypatch):
+    import ui
+
+    calls = []
+    real = ui.build_map
+    monkeypatch.setattr(ui, "build_map", lambda *a, **k: calls.append(1) or real(*a, **k))
+    run("app_pages/karte.py")
+    run("app_pages/karte.py")
+    assert len(calls) == 1, "a second visit with unchanged filters must not rebuild the map"
+
+
+def test_offer_file_above_the_size_limit_is_refused_before_reading(tmp_path, monkeypatch):
+    import geo.dataset
+
+    monkeypatch.setattr(geo.dataset, "MAX_OFFERS_FILE_BYTES", 1000)
+    big = tmp_path / "riesig.csv"
+    big.write_bytes(b"x" * 3 * 1024 * 1024)
+    monkeypatch.setenv("QK_ANGEBOTE", str(big))
+    at = run("app_pages/karte.py")
+    assert not at.exception
+    assert at.error[0].value.startswith("Die Daten können nicht geladen werden. riesig.csv: Datei ist 3 MiB groß")

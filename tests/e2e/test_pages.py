@@ -1,0 +1,66 @@
+"""Pages in a real browser: the UI language survives navigation, list text is text and only websites link."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from .conftest import wait_for_app, wait_until
+from .test_browser import ROOT, assert_clean, open_map
+
+SIDEBAR_LINK = '[data-testid="stSidebarNav"] a'
+
+
+def html_lang(page) -> str:
+    return page.evaluate("() => document.documentElement.lang")
+
+
+def test_language_survives_sidebar_navigation_and_sets_html_lang(page, streamlit_server):
+    open_map(page, streamlit_server, "/?lang=en")
+    wait_until(lambda: html_lang(page) == "en", message="<html lang=en> on the English map page")
+
+    page.locator(SIDEBAR_LINK, has_text="Services (list)").click()
+    wait_until(lambda: "/angebote" in page.url, message="navigation to the list page")
+    wait_for_app(page)
+    heading = page.locator('[data-testid="stMain"] h1').first
+    wait_until(lambda: heading.inner_text().strip() == "All services as a list", message="English list heading")
+    wait_until(lambda: "lang=en" in page.url, message="lang=en kept in the URL (shareable)")
+    assert html_lang(page) == "en"
+    assert page.locator(SIDEBAR_LINK, has_text="Districts compared").count() == 1  # sidebar still English
+    assert_clean(page, streamlit_server)
+
+
+def test_german_page_says_html_lang_de(page, streamlit_server):
+    page.goto(streamlit_server + "/angebote")
+    wait_for_app(page)
+    wait_until(lambda: html_lang(page) == "de", message="<html lang=de>")
+
+
+def write_offers_with_links(path: Path) -> None:
+    with open(ROOT / "data" / "angebote.csv", encoding="utf-8", newline="") as f:
+        header = next(csv.reader(f))
+    row = dict.fromkeys(header, "")
+    row.update(id="link-1", name="Linktest", handlungsfeld="Bildung", lat="52.29", lon="8.91",
+               lage_genauigkeit="adresse", quelle="e2e-Test", zuletzt_geprueft="2026-11",
+               traeger='=HYPERLINK("http://evil.example","x")',
+               beschreibung="Mehr unter https://evil.example/phish oder www.evil.example",
+               website="https://www.caritas-minden.de/hilfe-und-beratung/migration-und-integration")
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=header)
+        writer.writeheader()
+        writer.writerow(row)
+
+
+def test_list_page_links_only_the_website_with_its_exact_address(page, server_factory, tmp_path):
+    offers = tmp_path / "angebote-links.csv"
+    write_offers_with_links(offers)
+    server = server_factory({"QK_ANGEBOTE": str(offers)}, name="e2e-links")
+    page.goto(server.base_url + "/angebote")
+    wait_for_app(page)
+    card = page.locator('[data-testid="stMain"] article.qk-angebot')
+    card.first.wait_for(state="visible")
+    hrefs = card.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert hrefs == ["https://www.caritas-minden.de/hilfe-und-beratung/migration-und-integration"]
+    text = card.inner_text()
+    assert '=HYPERLINK("http://evil.example","x")' in text
+    assert "Mehr unter https://evil.example/phish oder www.evil.example" in text
+    assert_clean(page, server.base_url)
