@@ -1,7 +1,7 @@
 """Angebote: every offer as an accessible list with search — the map's content without the map."""
 import streamlit as st
 
-from geo.config import HANDLUNGSFELD_BY_NAME, HANDLUNGSFELDER
+from geo.config import HANDLUNGSFELD_BY_NAME, HANDLUNGSFELDER, STATIC_DIR
 from geo.offer_view import offer_card_html
 from geo.text import german_sort_key
 from ui import dataset_or_stop, district_options, footer, lang, schematic_notice, shown_offers, tr
@@ -10,6 +10,7 @@ PAGE_SIZE = 25
 data = dataset_or_stop()
 names = district_options(data)
 
+st.html(f"<style>{(STATIC_DIR / 'qk' / 'qk-liste.css').read_text(encoding='utf-8')}</style>")
 st.title(tr("liste.titel"))
 st.write(tr("liste.einleitung"))
 schematic_notice(data)

@@ -7,16 +7,18 @@ import io
 import pandas as pd
 
 from .i18n import t
-from .text import neutralise_formula
+from .text import german_sort_key, neutralise_formula
 
 TABLE_COLUMNS = ("name", "handlungsfeld", "stadtteil_name", "adresse", "lage_genauigkeit", "traeger",
                  "zielgruppen", "sprachen", "kosten", "oeffnungszeiten", "barrierefrei", "website", "telefon",
-                 "zuletzt_geprueft")
+                 "status", "stand_quelle", "hinweis", "zuletzt_geprueft")
 
 
 def offers_table(offers: pd.DataFrame, lang: str = "de") -> pd.DataFrame:
-    """The offers as a table with translated column headings, sorted by name."""
-    table = offers.reindex(columns=list(TABLE_COLUMNS)).astype(object).fillna("").astype(str).sort_values("name", key=lambda s: s.str.casefold())
+    """The offers as a table with translated column headings and values of fixed vocabularies, sorted by name (German order)."""
+    table = offers.reindex(columns=list(TABLE_COLUMNS)).astype(object).fillna("").astype(str)
+    table = table.sort_values("name", key=lambda s: s.map(german_sort_key))
+    table["status"] = table["status"].map(lambda v: t(f"status.{v}", lang) if v else "")
     return table.rename(columns={c: t(f"spalte.{c}", lang) for c in TABLE_COLUMNS}).reset_index(drop=True)
 
 
