@@ -8,13 +8,12 @@ temporäres Verzeichnis und misst je Größe in einem frischen Prozess (damit de
 Speicher-Spitzenwert nur diese Größe zeigt): Dateigröße, ``load_dataset`` (Zeit
 oder Ablehnung mit Meldung), Kartenbau beim ersten und beim zweiten Besuch mit
 denselben Filtern (``ui.cached_map`` hält die gebaute Karte), und den
-Speicher-Spitzenwert (``ru_maxrss``). Nur Messung, keine Zusicherung.
+Speicher-Spitzenwert (``VmHWM``). Nur Messung, keine Zusicherung.
 """
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -64,7 +63,12 @@ def measure_one(path: Path) -> None:
 
 
 def _rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident memory of this process (VmHWM). Not ``ru_maxrss``: Linux carries that across exec,
+    so the child would report the parent's peak from writing the file."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def main(argv: list[str] | None = None) -> int:
