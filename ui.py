@@ -4,6 +4,7 @@ Pages stay thin: they read widgets, call :mod:`geo`, and show results.
 """
 from __future__ import annotations
 
+import copy
 import json
 
 import streamlit as st
@@ -50,8 +51,20 @@ def shown_offers(fields: tuple[str, ...] | None, district_ids: tuple[str, ...] |
     return filter_offers(offers, fields, district_ids, text)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
 def cached_map(fields: tuple[str, ...], district_ids: tuple[str, ...] | None, show_ended: bool,
+               indicator: str | None, focus_district: str | None, ui_lang: str) -> folium.Map:
+    """The map for one filter state: built once for all sessions, handed out as a copy.
+
+    A copy because ``st_folium`` renames the map's elements in place; a
+    second render of the same object then carries both names and the map
+    stays blank. Copying the built map costs a fraction of building it
+    (marker data is one packed JSON string).
+    """
+    return copy.deepcopy(_built_map(fields, district_ids, show_ended, indicator, focus_district, ui_lang))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _built_map(fields: tuple[str, ...], district_ids: tuple[str, ...] | None, show_ended: bool,
                indicator: str | None, focus_district: str | None, ui_lang: str) -> folium.Map:
     """The built map for one filter state, shared by all sessions: a visit must not rebuild an unchanged map.
 

@@ -73,7 +73,7 @@ def _rss_mib() -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, nargs="*", default=[1_000_000, 100_000])
+    parser.add_argument("--rows", type=int, nargs="*", default=[1_000_000, 100_000, 15_000])
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:

@@ -169,3 +169,11 @@ def test_offer_file_above_the_size_limit_is_refused_before_reading(tmp_path, mon
     at = run("app_pages/karte.py")
     assert not at.exception
     assert at.error[0].value.startswith("Die Daten können nicht geladen werden. riesig.csv: Datei ist 3 MiB groß")
+
+
+def test_second_visit_gets_the_same_map_code_as_the_first():
+    """The cached map is copied per visit: st_folium renames elements in place, and a second render of the
+    same object carried both names (the map stayed blank in the browser for every visitor after the first)."""
+    first, second = (json.loads(run("app_pages/karte.py").get("component_instance")[0].proto.json_args)
+                     for _ in range(2))
+    assert first["script"] == second["script"] and first["header"] == second["header"]
