@@ -14,16 +14,21 @@ def html_lang(page) -> str:
     return page.evaluate("() => document.documentElement.lang")
 
 
+def location(page) -> str:
+    """``location.href`` as the page sees it (Playwright's ``page.url`` sometimes lags behind pushState)."""
+    return page.evaluate("() => location.href")
+
+
 def test_language_survives_sidebar_navigation_and_sets_html_lang(page, streamlit_server):
     open_map(page, streamlit_server, "/?lang=en")
     wait_until(lambda: html_lang(page) == "en", message="<html lang=en> on the English map page")
 
     page.locator(SIDEBAR_LINK, has_text="Services (list)").click()
-    wait_until(lambda: "/angebote" in page.url, message="navigation to the list page")
+    wait_until(lambda: "/angebote" in location(page), message="navigation to the list page")
     wait_for_app(page)
     heading = page.locator('[data-testid="stMain"] h1').first
     wait_until(lambda: heading.inner_text().strip() == "All services as a list", message="English list heading")
-    wait_until(lambda: "lang=en" in page.url, message="lang=en kept in the URL (shareable)")
+    wait_until(lambda: "lang=en" in location(page), message="lang=en kept in the URL (shareable)")
     assert html_lang(page) == "en"
     assert page.locator(SIDEBAR_LINK, has_text="Districts compared").count() == 1  # sidebar still English
     assert_clean(page, streamlit_server)
