@@ -16,6 +16,27 @@ class DecodedText:
     """``utf-8`` or ``cp1252`` (the encoding German spreadsheet programs save in)."""
 
 
+_MAGIC = ((b"\x89PNG", "ein PNG-Bild"), (b"PK\x03\x04", "eine ZIP-Datei (z. B. Excel .xlsx oder .ods)"),
+          (b"%PDF", "ein PDF-Dokument"), (b"\x1f\x8b", "eine gzip-Datei"), (b"\xd0\xcf\x11\xe0", "eine alte Excel-/Word-Datei (.xls/.doc)"),
+          (b"\xff\xd8\xff", "ein JPEG-Bild"), (b"GIF8", "ein GIF-Bild"))
+_TEXT_CONTROLS = {9, 10, 13}
+
+
+def binary_kind(raw: bytes, sample: int = 4096) -> str | None:
+    """What a non-text file is (``"eine ZIP-Datei …"``), or ``None`` for text.
+
+    Known signatures first; otherwise binary when more than 10 % of the first
+    ``sample`` bytes are control characters other than tab and line breaks
+    (a CSV with a few stray NUL bytes stays text and is cleaned per field).
+    """
+    for magic, kind in _MAGIC:
+        if raw.startswith(magic):
+            return kind
+    head = raw[:sample]
+    controls = sum(1 for b in head if b < 32 and b not in _TEXT_CONTROLS)
+    return "unbekannte Binärdaten" if head and controls > len(head) / 10 else None
+
+
 def decode_csv_bytes(raw: bytes) -> DecodedText:
     """Decode as UTF-8 (with or without BOM); fall back to Windows-1252."""
     raw = raw.removeprefix(b"\xef\xbb\xbf")

@@ -19,7 +19,8 @@ import pandas as pd
 from shapely.geometry import Point
 
 from .config import DISPLAY_CRS, HANDLUNGSFELD_BY_NAME, MINDEN_BBOX
-from .csvtext import decode_csv_bytes, iter_records, sniff_delimiter
+from .csvtext import binary_kind, decode_csv_bytes, iter_records, sniff_delimiter
+from .outline import OUTLINE_PATH, lonlat_inside
 from .problems import DataFileError, Problem
 from .text import parse_decimal, strip_control_chars, unneutralise_formula
 
@@ -27,13 +28,16 @@ OFFER_COLUMNS: tuple[str, ...] = (
     "id", "name", "traeger", "handlungsfeld", "kategorie", "zielgruppen", "sprachen",
     "kosten", "adresse", "stadtteil", "lat", "lon", "lage_genauigkeit", "oeffnungszeiten",
     "barrierefrei", "website", "telefon", "beschreibung", "beschreibung_einfach",
-    "zuletzt_geprueft", "quelle",
+    "zuletzt_geprueft", "quelle", "status", "stand_quelle", "hinweis",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("id", "name", "handlungsfeld", "lat", "lon", "lage_genauigkeit")
 LAGE_GENAUIGKEITEN = ("adresse", "strasse", "stadtteil", "unbekannt")
 """``unbekannt``: no source names the place; such offers have no coordinates and are listed, not mapped."""
 UNLOCATED = "unbekannt"
 BARRIEREFREI_WERTE = ("ja", "nein", "unbekannt")
+STATUS_WERTE = ("aktiv", "unklar", "umgezogen", "beendet")
+"""``aktiv``: a source from 2023 or later confirms the offer; ``unklar``: no recent confirmation (default);
+``umgezogen``: a source says it moved (``adresse`` is the newest one); ``beendet``: a source says it ended."""
 MAX_FIELD_CHARS = 10_000
 _DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
@@ -62,20 +66,37 @@ class OffersLoad:
     def notices(self) -> list[Problem]:
         return [p for p in self.problems if p.schwere == "hinweis"]
 
+    @property
+    def file_errors(self) -> list[Problem]:
+        """Errors about the whole file (empty, binary, no usable header): the app shows them prominently."""
+        return [p for p in self.errors if p.zeile is None]
 
-def read_offers(path: str | Path) -> OffersLoad:
-    """Load and validate an offer CSV file; raises :class:`DataFileError` only if unreadable."""
+
+def read_offers(path: str | Path, outline_path: str | Path = OUTLINE_PATH) -> OffersLoad:
+    """Load and validate an offer CSV file; raises :class:`DataFileError` only if unreadable.
+
+    Coordinates must lie inside the municipal outline at ``outline_path``.
+    """
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise DataFileError(Problem(path.name, None, None, f"Datei kann nicht gelesen werden ({exc.strerror or exc}).")) from exc
-    return parse_offers(raw, path.name)
+    return parse_offers(raw, path.name, outline_path)
 
 
-def parse_offers(raw: bytes | str, datei: str = "angebote.csv") -> OffersLoad:
-    """Validate offer records from CSV bytes or text (pure; no file access)."""
+def parse_offers(raw: bytes | str, datei: str = "angebote.csv", outline_path: str | Path = OUTLINE_PATH) -> OffersLoad:
+    """Validate offer records from CSV bytes or text (no file access but the cached municipal outline).
+
+    File-level faults (binary data, empty file, header without the required
+    columns) give ONE error with ``zeile = None``; the records are still kept
+    in ``rejected``. Row faults give one problem per fault with line and column.
+    """
     problems: list[Problem] = []
+    if isinstance(raw, bytes) and (kind := binary_kind(raw)):
+        problems.append(Problem(datei, None, None, f"Datei ist keine CSV-Textdatei, sondern {kind}. Bitte als CSV (UTF-8) speichern."))
+        return OffersLoad(datei, _empty_offers(), _rejected_frame([{"zeile": None, "grund": problems[0].meldung,
+                                                                   "rohdaten": _short(repr(raw[:80]), 200)}]), problems)
     if isinstance(raw, bytes):
         decoded = decode_csv_bytes(raw)
         text = decoded.text
@@ -97,30 +118,44 @@ def parse_offers(raw: bytes | str, datei: str = "angebote.csv") -> OffersLoad:
     header = [strip_control_chars(h).lower() for h in header_record.fields]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     unknown = [h for h in header if h not in OFFER_COLUMNS]
+    missing_optional = [c for c in OFFER_COLUMNS if c not in header and c not in REQUIRED_COLUMNS]
     if unknown:
         problems.append(Problem(datei, header_record.line, None, f"Unbekannte Spalten werden ignoriert: {', '.join(unknown)}.", "hinweis"))
+    if missing_optional and not missing:
+        problems.append(Problem(datei, header_record.line, None,
+                                f"Spalten fehlen und bleiben leer: {', '.join(missing_optional)}.", "hinweis"))
 
     accepted: list[dict] = []
     rejected: list[dict] = []
     first_line_of_id: dict[str, int] = {}
+    if missing:
+        # One message for the file, not one per line; every record is still listed as rejected.
+        no_header = len(missing) == len(REQUIRED_COLUMNS)
+        reason = (f"Keine Kopfzeile mit den Pflichtspalten {', '.join(REQUIRED_COLUMNS)}; die erste Zeile lautet: "
+                  f"„{_joined(header_record.fields, 120)}“." if no_header else
+                  f"Pflichtspalte(n) fehlen in der Kopfzeile: {', '.join(missing)}.")
+        problems.append(Problem(datei, None, None, reason + " Keine Zeile wurde übernommen."))
+        lines = [header_record, *records] if no_header else list(records)
+        for rec in lines:
+            rejected.append({"zeile": rec.line, "grund": rec.error or reason, "rohdaten": _joined(rec.fields)})
+            if rec.error:
+                break
+        return OffersLoad(datei, _empty_offers(), _rejected_frame(rejected), problems)
+
     for rec in records:
         if rec.error:
             problems.append(Problem(datei, rec.line, None, f"{rec.error}; der Rest der Datei ab hier konnte nicht gelesen werden."))
             rejected.append({"zeile": rec.line, "grund": rec.error, "rohdaten": ""})
             break
         raw_row = {"zeile": rec.line, "rohdaten": _joined(rec.fields)}
-        if missing:
-            reason = f"Pflichtspalte(n) fehlen in der Kopfzeile: {', '.join(missing)}."
-            problems.append(Problem(datei, rec.line, None, reason))
-            rejected.append({**raw_row, "grund": reason})
-            continue
         if len(rec.fields) != len(header):
             reason = f"Zeile hat {len(rec.fields)} Felder, die Kopfzeile {len(header)} (Trennzeichen oder Anführungszeichen prüfen)."
             problems.append(Problem(datei, rec.line, None, reason))
             rejected.append({**raw_row, "grund": reason})
             continue
-        values = {h: unneutralise_formula(strip_control_chars(v)) for h, v in zip(header, rec.fields) if h in OFFER_COLUMNS}
+        values, changed = _cleaned_fields(header, rec.fields)
         row, row_problems = _validate_row(values, datei, rec.line)
+        row_problems.extend(Problem(datei, rec.line, col, what, "hinweis") for col, what in changed)
         if row is not None and row["id"] in first_line_of_id:
             row_problems.append(Problem(datei, rec.line, "id", f"id „{row['id']}“ kommt doppelt vor (zuerst in Zeile {first_line_of_id[row['id']]})."))
             row = None
@@ -133,12 +168,54 @@ def parse_offers(raw: bytes | str, datei: str = "angebote.csv") -> OffersLoad:
             row["zeile"] = rec.line
             accepted.append(row)
 
+    accepted = _reject_outside(accepted, rejected, problems, datei, outline_path)
+    if not accepted and not rejected:
+        problems.append(Problem(datei, None, None, "Datei enthält keine Angebote (nur die Kopfzeile)."))
     offers = _empty_offers() if not accepted else gpd.GeoDataFrame(
         pd.DataFrame(accepted, columns=[*OFFER_COLUMNS, "zeile"]),
         geometry=[None if r["lat"] is None else Point(r["lon"], r["lat"]) for r in accepted],
         crs=DISPLAY_CRS,
     )
     return OffersLoad(datei, offers, _rejected_frame(rejected), problems)
+
+
+def _cleaned_fields(header: list[str], fields: list[str]) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Known columns with control characters and a formula guard removed, plus what was removed where.
+
+    Nothing is changed silently: each removal is reported as a notice.
+    """
+    values: dict[str, str] = {}
+    changed: list[tuple[str, str]] = []
+    for name, raw in zip(header, fields):
+        if name not in OFFER_COLUMNS:
+            continue
+        stripped = strip_control_chars(raw)
+        if stripped != raw.strip():
+            changed.append((name, "Steuerzeichen (unsichtbare Zeichen) wurden entfernt."))
+        value = unneutralise_formula(stripped)
+        if value != stripped:
+            changed.append((name, "Führendes Apostroph (Formelschutz einer Tabellenkalkulation) wurde entfernt."))
+        values[name] = value
+    return values, changed
+
+
+def _reject_outside(accepted: list[dict], rejected: list[dict], problems: list[Problem], datei: str,
+                    outline_path: str | Path) -> list[dict]:
+    """Move rows whose point lies outside the municipal outline from ``accepted`` to ``rejected`` (one vectorised test)."""
+    located = [r for r in accepted if r["lat"] is not None]
+    if not located:
+        return accepted
+    inside = lonlat_inside([r["lon"] for r in located], [r["lat"] for r in located], outline_path)
+    outside_ids = {id(r) for r, ok in zip(located, inside) if not ok}
+    kept = []
+    for row in accepted:
+        if id(row) not in outside_ids:
+            kept.append(row)
+            continue
+        reason = f"Koordinate ({row['lat']}, {row['lon']}) liegt außerhalb Minden (Stadtgrenze laut BKG VG250)."
+        problems.append(Problem(datei, row["zeile"], "lat", reason))
+        rejected.append({"zeile": row["zeile"], "grund": reason, "rohdaten": _short(f"{row['id']} | {row['name']}", 500)})
+    return kept
 
 
 def _validate_row(values: dict[str, str], datei: str, line: int) -> tuple[dict | None, list[Problem]]:
@@ -204,6 +281,13 @@ def _validate_row(values: dict[str, str], datei: str, line: int) -> tuple[dict |
         note("website", "Webadresse beginnt nicht mit http:// oder https://; sie wird nicht verlinkt.")
     if not row["quelle"]:
         note("quelle", "Quelle fehlt.")
+    status = row["status"].lower() or "unklar"
+    if status not in STATUS_WERTE:
+        note("status", f"„{_short(status)}“ ist kein Status ({', '.join(STATUS_WERTE)}); als „unklar“ übernommen.")
+        status = "unklar"
+    row["status"] = status
+    if row["stand_quelle"] and not _DATE.match(row["stand_quelle"]):
+        note("stand_quelle", "Datum nicht im Format JJJJ, JJJJ-MM oder JJJJ-MM-TT; als Text übernommen.")
 
     return (None if errors else row), errors + notices
 
@@ -220,8 +304,8 @@ def _short(value: str, limit: int = 60) -> str:
     return value if len(value) <= limit else value[:limit] + "…"
 
 
-def _joined(fields: list[str]) -> str:
-    return _short(" | ".join(fields), 500)
+def _joined(fields: list[str], limit: int = 500) -> str:
+    return _short(" | ".join(fields), limit)
 
 
 def _empty_offers() -> gpd.GeoDataFrame:

@@ -18,7 +18,7 @@ if str(ROOT) not in sys.path:
 
 HEADER = ("id,name,traeger,handlungsfeld,kategorie,zielgruppen,sprachen,kosten,adresse,stadtteil,lat,lon,"
           "lage_genauigkeit,oeffnungszeiten,barrierefrei,website,telefon,beschreibung,beschreibung_einfach,"
-          "zuletzt_geprueft,quelle")
+          "zuletzt_geprueft,quelle,status,stand_quelle,hinweis")
 
 
 def metric_point_as_latlon(x: float, y: float) -> tuple[float, float]:
@@ -44,6 +44,7 @@ def offer_line(id_: str, name: str, lat: float, lon: float, handlungsfeld: str =
     values = dict(id=id_, name=name, traeger="", handlungsfeld=handlungsfeld, kategorie="", zielgruppen="",
                   sprachen="", kosten="", adresse="", stadtteil=stadtteil, lat=f"{lat:.6f}", lon=f"{lon:.6f}",
                   lage_genauigkeit=lage, oeffnungszeiten="", barrierefrei="", website="", telefon="",
-                  beschreibung="", beschreibung_einfach="", zuletzt_geprueft="2020", quelle="Test")
+                  beschreibung="", beschreibung_einfach="", zuletzt_geprueft="2020", quelle="Test",
+                  status="", stand_quelle="", hinweis="")
     values.update(extra)
     return ",".join(values[c] for c in HEADER.split(","))

@@ -81,7 +81,7 @@ def test_duplicate_id_rejects_the_later_row_and_names_the_first():
 
 def test_wrong_field_count_is_rejected():
     err = only_error(load(GOOD, "x,y,z"))
-    assert err.zeile == 3 and "3 Felder, die Kopfzeile 21" in err.meldung
+    assert err.zeile == 3 and "3 Felder, die Kopfzeile 24" in err.meldung
 
 
 def test_missing_required_column_rejects_every_row():
@@ -153,3 +153,77 @@ def test_missing_coordinates_require_unknown_location():
 def test_formula_guard_from_an_export_is_removed_on_load():
     result = load(offer_line("b", "'=SUMME(A1)", 52.29, 8.91), offer_line("c", "'Zitat'", 52.29, 8.91))
     assert list(result.offers["name"]) == ["=SUMME(A1)", "'Zitat'"]
+
+
+# --- issue 12: file-level faults get one message; nothing is removed silently; the real city outline ---------
+
+def test_png_file_is_one_file_error():
+    raw = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+    result = parse_offers(raw, "bild.csv")
+    assert [str(p) for p in result.errors] == [
+        "bild.csv: Datei ist keine CSV-Textdatei, sondern ein PNG-Bild. Bitte als CSV (UTF-8) speichern."]
+    assert len(result.rejected) == 1 and result.offers.empty
+
+
+def test_random_binary_with_many_nul_bytes_is_one_file_error():
+    raw = bytes([0, 1, 2, 3, 200, 10]) * 200  # 1,200 bytes, 4 of 6 are control characters
+    result = parse_offers(raw, "zufall.csv")
+    assert len(result.problems) == 1 and result.problems[0].zeile is None
+    assert "unbekannte Binärdaten" in result.problems[0].meldung
+
+
+def test_csv_with_a_few_nul_bytes_stays_text():
+    result = parse_offers((HEADER + "\n" + GOOD + "\n").encode().replace(b"Sprach", b"Spr\x00ach"), "t.csv")
+    assert list(result.offers["name"]) == ["Sprach-Café"] and result.errors == []
+
+
+def test_header_less_file_is_one_error_and_every_line_is_listed_as_rejected():
+    lines = [offer_line(i, i, 52.29, 8.91) for i in ("a", "b", "c")]
+    result = parse_offers("\n".join(lines) + "\n", "ohnekopf.csv")
+    assert len(result.errors) == 1 and result.errors[0].zeile is None
+    assert result.errors[0].meldung.startswith("Keine Kopfzeile mit den Pflichtspalten id, name, handlungsfeld, lat, lon, "
+                                               "lage_genauigkeit; die erste Zeile lautet: „a | a | ")
+    assert list(result.rejected["zeile"]) == [1, 2, 3]  # nothing lost, but one message, not three
+
+
+def test_header_only_file_is_a_file_error():
+    result = parse_offers(HEADER + "\n", "leer.csv")
+    assert [str(p) for p in result.errors] == ["leer.csv: Datei enthält keine Angebote (nur die Kopfzeile)."]
+
+
+def test_missing_optional_columns_are_named_once():
+    header = "id,name,handlungsfeld,lat,lon,lage_genauigkeit"
+    result = load("a,A,Bildung,52.29,8.91,adresse", header=header)
+    assert result.errors == [] and len(result.offers) == 1
+    notice = result.notices[0]  # the other notice: "Quelle fehlt." for line 2
+    assert notice.zeile == 1 and notice.meldung.startswith("Spalten fehlen und bleiben leer: traeger, kategorie, ")
+    assert notice.meldung.endswith("status, stand_quelle, hinweis.")
+
+
+def test_removed_formula_guard_and_control_characters_are_reported():
+    line = offer_line("a", "Kurs\x07 A", 52.29, 8.91, traeger="'=SUMME(A1)")
+    result = load(line)
+    assert list(result.offers["traeger"]) == ["=SUMME(A1)"] and list(result.offers["name"]) == ["Kurs A"]
+    assert {(p.zeile, p.spalte, p.meldung) for p in result.notices} == {
+        (2, "name", "Steuerzeichen (unsichtbare Zeichen) wurden entfernt."),
+        (2, "traeger", "Führendes Apostroph (Formelschutz einer Tabellenkalkulation) wurde entfernt."),
+    }
+
+
+def test_coordinate_outside_the_city_outline_is_rejected_even_inside_the_old_box():
+    # 52.30, 8.78 lies inside the former bounding box (8.75–9.07, 52.20–52.40) but west of Minden's
+    # boundary (Hille); 52.2914, 8.9131 is the Innenstadt reference point.
+    result = load(offer_line("draussen", "A", 52.30, 8.78), offer_line("drin", "B", 52.291389, 8.913056))
+    assert list(result.offers["id"]) == ["drin"]
+    err = only_error(result)
+    assert (err.zeile, err.spalte) == (2, "lat")
+    assert err.meldung == "Koordinate (52.3, 8.78) liegt außerhalb Minden (Stadtgrenze laut BKG VG250)."
+    assert list(result.rejected["zeile"]) == [2]
+
+
+def test_status_vocabulary_and_source_date():
+    result = load(offer_line("a", "A", 52.29, 8.91, status="Beendet", stand_quelle="2019-05"),
+                  offer_line("b", "B", 52.29, 8.91, status="geschlossen", stand_quelle="ca. 2019"),
+                  offer_line("c", "C", 52.29, 8.91))
+    assert list(result.offers["status"]) == ["beendet", "unklar", "unklar"]
+    assert {(p.zeile, p.spalte) for p in result.notices} == {(3, "status"), (3, "stand_quelle")}

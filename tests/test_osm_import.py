@@ -47,7 +47,7 @@ EAST_M2 = 8_193_400
 EXPECTED_COLUMNS = [
     "id", "name", "traeger", "handlungsfeld", "kategorie", "zielgruppen", "sprachen", "kosten", "adresse",
     "stadtteil", "lat", "lon", "lage_genauigkeit", "oeffnungszeiten", "barrierefrei", "website", "telefon",
-    "beschreibung", "beschreibung_einfach", "zuletzt_geprueft", "quelle",
+    "beschreibung", "beschreibung_einfach", "zuletzt_geprueft", "quelle", "status", "stand_quelle", "hinweis",
 ]
 
 
