@@ -45,10 +45,7 @@ def district_options(data: Dataset) -> dict[str, str]:
 def shown_offers(fields: tuple[str, ...] | None, district_ids: tuple[str, ...] | None, text: str = "",
                  show_ended: bool = False) -> gpd.GeoDataFrame:
     """The offers a page shows for these filters (ended offers only on request)."""
-    offers = dataset().offers
-    if not show_ended and "status" in offers:
-        offers = offers[offers["status"] != "beendet"]
-    return filter_offers(offers, fields, district_ids, text)
+    return filter_offers(dataset().offers, fields, district_ids, text, include_ended=show_ended)
 
 
 def cached_map(fields: tuple[str, ...], district_ids: tuple[str, ...] | None, show_ended: bool,

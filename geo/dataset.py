@@ -9,6 +9,7 @@ import pandas as pd
 
 from .config import Settings, load_settings
 from .districts import is_schematic, read_districts
+from .filters import SEARCH_TEXT, search_haystack
 from .indicators import read_indicators
 from .join import assign_districts
 from .offers import read_offers
@@ -60,6 +61,7 @@ def load_dataset(settings: Settings) -> Dataset:
     offers = read_offers(settings.angebote_path)
     indicators = read_indicators(settings.sozialatlas_path, set(districts.districts["id"]))
     joined = assign_districts(offers.offers, districts.districts, offers.datei)
+    joined.offers[SEARCH_TEXT] = search_haystack(joined.offers)  # once per load, not per keystroke
     return Dataset(
         districts=districts.districts,
         offers=joined.offers,

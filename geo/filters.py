@@ -1,11 +1,19 @@
-"""Selecting offers by Handlungsfeld, Stadtteil and free text."""
+"""Selecting offers by Handlungsfeld, Stadtteil, status and free text."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 import geopandas as gpd
+import pandas as pd
 
-SEARCH_COLUMNS = ("name", "traeger", "kategorie", "zielgruppen", "sprachen", "adresse", "beschreibung", "beschreibung_einfach")
+from .config import HANDLUNGSFELDER
+from .i18n import available_languages, catalogue
+from .text import search_key, search_keys, slugify
+
+SEARCH_TEXT = "suchtext"
+"""Column with the folded :func:`search_haystack`, computed once when the data is loaded (see geo.dataset)."""
+SEARCH_COLUMNS = ("name", "traeger", "kategorie", "zielgruppen", "sprachen", "adresse", "stadtteil", "stadtteil_name",
+                  "beschreibung", "beschreibung_einfach", "hinweis")
 
 
 def filter_offers(
@@ -13,21 +21,59 @@ def filter_offers(
     handlungsfelder: Iterable[str] | None = None,
     stadtteil_ids: Iterable[str] | None = None,
     text: str = "",
+    include_ended: bool = True,
 ) -> gpd.GeoDataFrame:
     """Offers matching all given criteria; ``None`` or empty text means no restriction.
 
-    ``stadtteil_ids`` refers to the spatially joined ``stadtteil_id``. Text
-    search is case-insensitive, every word must occur in one of
-    :data:`SEARCH_COLUMNS`.
+    ``stadtteil_ids`` refers to the spatially joined ``stadtteil_id``.
+    ``include_ended=False`` leaves out offers whose ``status`` is ``beendet``.
+    Text search is tolerant (see :func:`geo.text.search_key`): every word of
+    ``text`` must occur in one of :data:`SEARCH_COLUMNS` or in the name of the
+    offer's Handlungsfeld or category in any UI language ("education" finds
+    Bildung offers).
     """
-    mask = offers.index == offers.index
+    mask = pd.Series(True, index=offers.index)
     if handlungsfelder is not None:
         mask &= offers["handlungsfeld"].isin(list(handlungsfelder))
     if stadtteil_ids is not None:
         mask &= offers["stadtteil_id"].isin(list(stadtteil_ids))
-    words = text.casefold().split()
-    if words:
-        haystack = offers.reindex(columns=list(SEARCH_COLUMNS)).fillna("").astype(str).agg(" ".join, axis=1).str.casefold()
+    if not include_ended and "status" in offers:
+        mask &= offers["status"] != "beendet"
+    words = [key for key in map(search_key, text.split()) if key]
+    if words and len(offers):
+        selected = offers[mask]
+        haystack = selected[SEARCH_TEXT] if SEARCH_TEXT in selected else search_haystack(selected)
+        keep = pd.Series(True, index=haystack.index)
         for word in words:
-            mask &= haystack.str.contains(word, regex=False)
+            keep &= haystack.str.contains(word, regex=False)
+        mask &= keep.reindex(offers.index, fill_value=False)
     return offers[mask]
+
+
+def search_haystack(offers: pd.DataFrame) -> pd.Series:
+    """One folded search text per offer: its text columns plus the translated Handlungsfeld and category names."""
+    parts = [offers[c].fillna("").astype(str) for c in SEARCH_COLUMNS if c in offers]
+    parts.append(offers["handlungsfeld"].map(_field_names()).fillna(""))
+    if "kategorie" in offers:
+        categories = _category_names()
+        parts.append(offers["kategorie"].fillna("").map(lambda k: categories.get(slugify(k), "")))
+    text = parts[0].str.cat(parts[1:], sep=" ")
+    return search_keys(text)
+
+
+def _field_names() -> dict[str, str]:
+    """Handlungsfeld (German data value) → its names in every UI language, space-separated."""
+    names = {}
+    for hf in HANDLUNGSFELDER:
+        names[hf.name] = " ".join(catalogue(lang).get(f"handlungsfeld.{hf.key}", "") for lang in available_languages())
+    return names
+
+
+def _category_names() -> dict[str, str]:
+    """Category slug → its names in every UI language (``kategorie.<slug>`` in the catalogues)."""
+    names: dict[str, list[str]] = {}
+    for lang in available_languages():
+        for key, value in catalogue(lang).items():
+            if key.startswith("kategorie."):
+                names.setdefault(key.removeprefix("kategorie."), []).append(value)
+    return {slug: " ".join(values) for slug, values in names.items()}

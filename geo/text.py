@@ -4,6 +4,10 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
@@ -44,6 +48,32 @@ def parse_decimal(text: object) -> float | None:
     except ValueError:
         return None
     return number if math.isfinite(number) else None
+
+
+_SEARCH_DROP = re.compile(r"[^0-9a-z]+")
+_UMLAUT_SPELLINGS = re.compile(r"(?<=[aou])e")
+
+
+def search_key(text: object) -> str:
+    """Fold text for tolerant search: what a resident may type and what the data says meet in one form.
+
+    Steps: casefold; ``ß`` → ``ss``; accents and umlauts to their base letter
+    (``é`` → ``e``, ``ä`` → ``a``); the spelled-out umlauts ``ae``/``oe``/``ue``
+    to ``a``/``o``/``u``; everything that is not a letter or digit removed
+    (hyphens, spaces, punctuation). So ``"Sprach-Café"`` and ``"Sprachcafé"``
+    both become ``"sprachcafe"``, ``"Bärenkämpen"`` and ``"Baerenkaempen"``
+    both ``"barenkampen"``. Query and haystack must be folded the same way.
+    """
+    folded = str(text).casefold().replace("ß", "ss")
+    folded = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode("ascii")
+    return _SEARCH_DROP.sub("", _UMLAUT_SPELLINGS.sub("", folded))
+
+
+def search_keys(texts: "pd.Series") -> "pd.Series":
+    """:func:`search_key` for a whole column, with pandas' vectorised string methods (same result)."""
+    folded = texts.astype(str).str.casefold().str.replace("ß", "ss", regex=False).str.normalize("NFKD")
+    folded = folded.str.encode("ascii", "ignore").str.decode("ascii")
+    return folded.str.replace(_UMLAUT_SPELLINGS, "", regex=True).str.replace(_SEARCH_DROP, "", regex=True)
 
 
 _DIN_5007_1 = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
