@@ -27,6 +27,7 @@ from .i18n import t
 from .join import has_location
 from .indicators import MAP_INDICATORS, Band, bands_by_district, indicator_unit
 
+LABEL_PANE = "qk-labels"
 CHOROPLETH_COLOURS = ("#fee8c8", "#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000", "#7f0000")
 NO_DATA_COLOUR = "#ffffff"
 OFFER_ROW_FIELDS = ("lat", "lon", "name", "traeger", "adresse", "stadtteil_name", "lage_genauigkeit",
@@ -74,15 +75,19 @@ def build_map(
     if options.indicator and indicators is not None:
         bands = bands_by_district(indicators, list(districts["id"]), options.indicator)
     colours = band_colours([b for b in bands.values() if b is not None])
-    district_layer(districts, offers, indicators, bands, colours, lang).add_to(fmap)
+    districts_layer = district_layer(districts, offers, indicators, bands, colours, lang).add_to(fmap)
+    # Labels sit in their own pane below the markers, so they never cover a cluster count.
+    folium.map.CustomPane(LABEL_PANE, z_index=450, pointer_events=False).add_to(fmap)
     district_labels(districts, lang).add_to(fmap)
     if options.indicator and indicators is not None:
         unit = indicator_unit(indicators, options.indicator)
-        HtmlControl(legend_html(options.indicator, colours, unit, lang), "bottomright", "qk-control qk-legend").add_to(fmap)
+        HtmlControl(legend_html(options.indicator, colours, unit, lang), "bottomright", "qk-control qk-legend",
+                    summary=t("karte.legende", lang)).add_to(fmap)
 
-    cluster = OfferCluster(options.asset_base).add_to(fmap)
+    cluster = OfferCluster(options.asset_base, lang).add_to(fmap)
     for hf in HANDLUNGSFELDER:
         offer_layer(offers[offers["handlungsfeld"] == hf.name], hf, cluster, lang).add_to(fmap)
+    MapSetup(districts_layer, cluster, lang).add_to(fmap)
 
     notes = [t("karte.hinweis_lage", lang)]
     n_unlocated = int((~has_location(offers)).sum())
@@ -90,12 +95,32 @@ def build_map(
         notes.append(t("karte.hinweis_ohne_ort", lang, n=n_unlocated))
     if is_schematic(districts):
         notes.insert(0, t("karte.hinweis_schematisch", lang))
-    HtmlControl("".join(f"<p>{html.escape(n)}</p>" for n in notes), "bottomleft", "qk-control qk-note").add_to(fmap)
+    HtmlControl("".join(f"<p>{html.escape(n)}</p>" for n in notes), "bottomleft", "qk-control qk-note",
+                summary=t("karte.hinweise", lang)).add_to(fmap)
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
-    if options.focus_district is not None and options.focus_district in set(districts["id"]):
-        min_x, min_y, max_x, max_y = districts[districts["id"] == options.focus_district].total_bounds
-    fmap.fit_bounds([[min_y, min_x], [max_y, max_x]])
+    min_x, min_y, max_x, max_y = initial_bounds(districts, offers, options.focus_district)
+    first_view = folium.map.FitBounds([[min_y, min_x], [max_y, max_x]], padding=(24, 24))
+    # No zoom animation on load: clusters ignore clicks while animating, and the count of shown markers
+    # would briefly include the old and the new cluster icons.
+    first_view.options["animate"] = False
+    first_view.add_to(fmap)
     return fmap
+
+
+def initial_bounds(districts: gpd.GeoDataFrame, offers: gpd.GeoDataFrame, focus_district: str | None) -> tuple:
+    """Bounds (lon/lat, EPSG:4326) of the first view: the chosen district, else the located offers, else the city.
+
+    Fitting to the offers rather than the city puts markers on the first
+    screen of a phone, where the whole city would leave them as specks.
+    """
+    if focus_district is not None and focus_district in set(districts["id"]):
+        return tuple(districts[districts["id"] == focus_district].total_bounds)
+    located = offers[has_location(offers)] if len(offers) else offers
+    if len(located):
+        min_x, min_y, max_x, max_y = located.total_bounds
+        if max_x - min_x > 1e-4 or max_y - min_y > 1e-4:
+            return (min_x, min_y, max_x, max_y)
+    return tuple(districts.total_bounds)
 
 
 def district_layer(districts, offers, indicators, bands: dict[str, Band | None], colours: dict, lang: str) -> folium.GeoJson:
@@ -145,7 +170,7 @@ def district_labels(districts: gpd.GeoDataFrame, lang: str) -> folium.FeatureGro
             [point.y, point.x],
             icon=folium.DivIcon(html=template_safe_html(f'<span class="qk-label" aria-hidden="true">{html.escape(str(name))}</span>'),
                                 icon_size=(120, 18), icon_anchor=(60, 9), class_name="qk-label-icon"),
-            interactive=False, keyboard=False,
+            interactive=False, keyboard=False, pane=LABEL_PANE,
         ).add_to(group)
     return group
 
@@ -202,18 +227,39 @@ class OfferCluster(JSCSSMixin, Layer):
 
     _template = Template("""
         {% macro script(this, kwargs) %}
+        QK.clusterLabel = {{ this.label_json }};
         var {{ this.get_name() }} = L.markerClusterGroup({{ this.options|tojavascript }});
         {{ this.get_name() }}.options.iconCreateFunction = function (cluster) { return QK.clusterIcon(cluster); };
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
         {% endmacro %}
     """)
 
-    def __init__(self, asset_base: str):
+    def __init__(self, asset_base: str, lang: str = "de"):
         super().__init__(name="offer_cluster", overlay=True, control=False, show=True)
         self._name = "OfferCluster"
+        self.label_json = script_json(t("karte.cluster_label", lang))
         self.options = {"showCoverageOnHover": False, "maxClusterRadius": 40, "spiderfyOnMaxZoom": True}
         self.default_js = asset_links(CLUSTER_JS, asset_base)
         self.default_css = asset_links(CLUSTER_CSS, asset_base)
+
+
+class MapSetup(MacroElement):
+    """Runs ``QK.setup`` once the map, districts and cluster exist: UI language on the frame, pinch-zoom allowed,
+    district shapes out of the tab order, focus kept on the map when clusters open, Escape closes popups."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        QK.setup({{ this._parent.get_name() }}, {{ this.districts.get_name() }}, {{ this.cluster.get_name() }},
+                 {{ this.config_json }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, districts: folium.GeoJson, cluster: OfferCluster, lang: str):
+        super().__init__()
+        self._name = "MapSetup"
+        self.districts = districts
+        self.cluster = cluster
+        self.config_json = script_json({"lang": lang})
 
 
 class OfferLayer(Layer):
@@ -291,9 +337,12 @@ class HtmlControl(MacroElement):
     _template = Template("""
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
-        {{ this.get_name() }}.onAdd = function () {
+        {{ this.get_name() }}.onAdd = function (map) {
             var div = L.DomUtil.create("div", {{ this.css_class|tojson }});
             div.innerHTML = {{ this.html_json }};
+            // Collapsed on small maps (phones): open, it would cover a third of the map.
+            var details = div.querySelector("details");
+            if (details) { details.open = map.getSize().x >= 700; }
             L.DomEvent.disableClickPropagation(div);
             return div;
         };
@@ -301,9 +350,13 @@ class HtmlControl(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, html_content: str, position: str = "bottomright", css_class: str = "qk-control"):
+    def __init__(self, html_content: str, position: str = "bottomright", css_class: str = "qk-control",
+                 summary: str | None = None):
+        """``summary``: show the content as a ``<details>`` block with this (escaped) heading, open on wide maps only."""
         super().__init__()
         self._name = "HtmlControl"
+        if summary is not None:
+            html_content = f"<details><summary>{html.escape(summary)}</summary>{html_content}</details>"
         self.html_json = script_json(html_content)
         self.position = position
         self.css_class = css_class

@@ -82,20 +82,72 @@
         icon: approx ? cfg._iconApprox : cfg._icon, keyboard: true, title: title, riseOnHover: true,
         qkColor: cfg.color
       });
-      m.bindPopup(function () { return popup(r, cfg); }, { maxWidth: 300 });
+      // Popups keep clear of the zoom buttons (top left) and the layer button (top right); on a phone
+      // they were opened under them and could not be closed. maxHeight (scrolling) keeps the marker on screen
+      // after the pan: on mobile, markercluster removes markers just outside the view, and their popup with them.
+      m.bindPopup(function () { return popup(r, cfg); }, {
+        maxWidth: 280, maxHeight: 240, autoPanPaddingTopLeft: L.point(10, 80), autoPanPaddingBottomRight: L.point(10, 20)
+      });
       m.bindTooltip(function () { return el("span", "", r[NAME]); });
       return m;
     },
+    clusterLabel: "{n}",
     // A cluster takes its Handlungsfeld's colour if all its offers share one, else a neutral dark grey.
+    // Its element is a keyboard button (Leaflet marker), so it gets an accessible name.
     clusterIcon: function (cluster) {
       var colours = {};
       cluster.getAllChildMarkers().forEach(function (m) { colours[m.options.qkColor] = true; });
       var keys = Object.keys(colours);
       var colour = keys.length === 1 ? keys[0] : "#3d3d3d";
       var mixed = keys.length === 1 ? "" : " qk-cluster-mixed";
-      return L.divIcon({ className: "qk-cluster", iconSize: [38, 38],
+      var icon = L.divIcon({ className: "qk-cluster", iconSize: [38, 38],
         html: '<span class="qk-cluster-inner' + mixed + '" style="background:' + colour + '"><span aria-hidden="true">' +
               cluster.getChildCount() + "</span></span>" });
+      var label = window.QK.clusterLabel.replace("{n}", String(cluster.getChildCount()));
+      var create = icon.createIcon;
+      icon.createIcon = function (old) {
+        var node = create.call(this, old);
+        node.setAttribute("role", "button");
+        node.setAttribute("aria-label", label);
+        node.title = label;
+        return node;
+      };
+      return icon;
+    },
+    setup: function (map, districts, cluster, cfg) {
+      document.documentElement.lang = cfg.lang;
+      // folium writes user-scalable=no: that blocks pinch-zoom of the whole frame (WCAG 1.4.4).
+      var meta = document.querySelector('meta[name="viewport"]');
+      if (meta) { meta.setAttribute("content", "width=device-width, initial-scale=1.0"); }
+      // District shapes are not tab stops (19 unnamed stops before the first offer); their data is in the lists.
+      districts.eachLayer(function (layer) {
+        var node = layer.getElement && layer.getElement();
+        if (node) { node.setAttribute("tabindex", "-1"); node.setAttribute("aria-hidden", "true"); }
+      });
+
+      // Enter on a cluster zooms or spiderfies it, and its icon disappears: focus would fall back to the page
+      // start. Move it to what now shows the first of the cluster's offers.
+      var pending = null;
+      function focusPending() {
+        if (!pending) { return; }
+        for (var i = 0; i < pending.length; i++) {
+          var shown = cluster.getVisibleParent(pending[i]);
+          if (shown && shown._icon) { shown._icon.focus({ preventScroll: true }); pending = null; return; }
+        }
+      }
+      cluster.on("clusterclick", function (e) { pending = e.layer.getAllChildMarkers(); });
+      cluster.on("animationend", focusPending);
+      // After the spider animation (about 200 ms); focusing earlier loses to Leaflet's own focus handling.
+      cluster.on("spiderfied", function (e) { pending = e.markers; setTimeout(focusPending, 300); });
+      map.on("zoomend", function () { setTimeout(focusPending, 0); });
+
+      // Escape closes the open popup and returns focus to the marker that opened it.
+      document.addEventListener("keydown", function (ev) {
+        if (ev.key !== "Escape" || !map._popup || !map.hasLayer(map._popup)) { return; }
+        var source = map._popup._source;
+        map.closePopup();
+        if (source && source._icon) { source._icon.focus({ preventScroll: true }); }
+      });
     }
   };
 })();
