@@ -30,6 +30,27 @@ def _cmd_import_osm(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_geocode(args: argparse.Namespace) -> int:
+    """``geocode``: addresses of offers → coordinates via a Nominatim-compatible server (off unless a URL is set)."""
+    from .config import load_settings
+    from .geocode import format_report, geocode_offers
+
+    url = args.url or load_settings().geocoder_url
+    if not url:
+        print("Geocodierung ist aus: kein Server eingestellt. Einschalten mit --url "
+              "https://nominatim.openstreetmap.org/search oder der Umgebungsvariable QK_GEOCODER_URL "
+              "(dabei werden die Adressen der Angebote an diesen Server geschickt). Es wurde nichts angefragt.",
+              file=sys.stderr)
+        return 2
+    if args.apply and not args.out:
+        print("--apply braucht -o/--out (eine neue Datei; data/angebote.csv wird nie überschrieben).", file=sys.stderr)
+        return 2
+    report = geocode_offers(Path(args.angebote), Path(args.cache), url, limit=args.limit,
+                            apply_to=Path(args.out) if args.apply else None)
+    print(format_report(report))
+    return 1 if report.errors and not report.asked else 0
+
+
 def _cmd_fetch_assets(args: argparse.Namespace) -> int:
     """``fetch-assets``: Leaflet & plugins from the npm registry into ``static/vendor`` (checksums verified)."""
     from .assets import fetch_assets, missing_assets
@@ -94,6 +115,22 @@ def build_parser() -> argparse.ArgumentParser:
     assets = commands.add_parser("fetch-assets", help="Leaflet und Plugins aus der npm-Registry holen (für den Offline-Betrieb).")
     assets.add_argument("--force", action="store_true", help="auch holen, wenn die Dateien schon da sind")
     assets.set_defaults(handler=_cmd_fetch_assets)
+
+    geocode = commands.add_parser(
+        "geocode", help="Adressen der Angebote in Koordinaten umwandeln (Nominatim-kompatibler Server, braucht Internet).",
+        description="Fragt für jede Adresse eines Angebots ohne genaue Lage einen Nominatim-kompatiblen Server "
+                    "(höchstens 1 Anfrage/s) und speichert jede Antwort mit Quelle und Datum im Cache. Nur Treffer "
+                    "mit Hausnummer oder Straße innerhalb der Stadtgrenze werden verwendet. Daten © OpenStreetMap-"
+                    "Mitwirkende, ODbL 1.0.",
+    )
+    geocode.add_argument("--angebote", default=str(DATA_DIR / "angebote.csv"))
+    geocode.add_argument("--cache", default=str(DATA_DIR / "geocode_cache.csv"))
+    geocode.add_argument("--url", default="", help="Such-URL, z. B. https://nominatim.openstreetmap.org/search "
+                                                   "(Standard: QK_GEOCODER_URL; ohne URL ist die Geocodierung aus)")
+    geocode.add_argument("--limit", type=int, default=None, help="höchstens so viele neue Anfragen")
+    geocode.add_argument("--apply", action="store_true", help="Kopie der Angebote mit den neuen Koordinaten schreiben")
+    geocode.add_argument("-o", "--out", default="", help="Zieldatei für --apply")
+    geocode.set_defaults(handler=_cmd_geocode)
 
     schematic = commands.add_parser("build-schematic", help="Schematische Stadtteil-Polygone aus den Bezugspunkten erzeugen.")
     schematic.add_argument("--points", default=str(DATA_DIR / "stadtteile_bezugspunkte.csv"))

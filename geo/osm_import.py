@@ -19,9 +19,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
-import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable
@@ -34,13 +31,14 @@ import pandas as pd
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
+from .fileio import write_atomic
+from .http import USER_AGENT, HttpJsonError, request_json
 from .config import DISPLAY_CRS, METRIC_CRS
 from .districts import DISTRICT_COLUMNS, polygonal_part
 from .offers import OFFER_COLUMNS
 from .text import neutralise_formula, slugify, strip_control_chars
 
 DEFAULT_ENDPOINT = "https://overpass-api.de/api/interpreter"
-USER_AGENT = "Quartierskarte-Minden-Import"
 MINDEN_GEMEINDESCHLUESSEL = "05770024"
 """Amtlicher Gemeindeschlüssel (AGS) of Minden, Kreis Minden-Lübbecke."""
 
@@ -230,39 +228,11 @@ def fetch_overpass(query: str, endpoint: str = DEFAULT_ENDPOINT, timeout_s: int 
                  "Accept": "application/json"},
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
-            raw = response.read()
-    except urllib.error.HTTPError as exc:
-        if exc.code == 429:
-            hint = "zu viele Anfragen; bitte einige Minuten warten oder mit --endpoint einen anderen Server wählen"
-        elif exc.code in (502, 503, 504):
-            hint = "Server überlastet oder Zeitüberschreitung; bitte später erneut versuchen"
-        elif exc.code == 400:
-            hint = "die Abfrage wurde abgelehnt"
-        else:
-            hint = exc.reason or "unbekannter Fehler"
-        raise OsmImportError(f"Der Overpass-Server {endpoint} antwortete mit HTTP {exc.code} ({hint}).") from exc
-    except TimeoutError as exc:
-        raise OsmImportError(_timeout_message(endpoint, timeout_s)) from exc
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, TimeoutError):
-            raise OsmImportError(_timeout_message(endpoint, timeout_s)) from exc
-        raise OsmImportError(
-            f"Keine Verbindung zum Overpass-Server {endpoint} ({reason}). Besteht eine Internetverbindung?"
-        ) from exc
-    except (OSError, ValueError) as exc:
-        raise OsmImportError(f"Abruf vom Overpass-Server {endpoint} fehlgeschlagen ({exc}).") from exc
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise OsmImportError(f"Die Antwort von {endpoint} ist kein gültiges JSON (Overpass-Fehlerseite?).") from exc
+        data = request_json(request, f"Overpass-Server {endpoint}", timeout_s)
+    except HttpJsonError as exc:
+        raise OsmImportError(str(exc)) from exc
     check_overpass_response(data, endpoint)
     return data
-
-
-def _timeout_message(endpoint: str, timeout_s: int) -> str:
-    return f"Der Overpass-Server {endpoint} hat nicht innerhalb von {timeout_s} s geantwortet."
 
 
 def check_overpass_response(data: object, endpoint: str = "Overpass") -> None:
@@ -694,9 +664,9 @@ def run_import(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / "stadtteile.geojson", out_dir / "angebote.csv", out_dir / "ATTRIBUTION.md"]
-    _write_atomic(paths[0], lambda p: _write_geojson(districts, p))
-    _write_atomic(paths[1], lambda p: _write_offers_csv(offers, p))
-    _write_atomic(paths[2], lambda p: p.write_text(
+    write_atomic(paths[0], lambda p: _write_geojson(districts, p))
+    write_atomic(paths[1], lambda p: _write_offers_csv(offers, p))
+    write_atomic(paths[2], lambda p: p.write_text(
         attribution_text(today, endpoint, queries, datenstand), encoding="utf-8"))
     return ImportReport(
         districts=len(districts), districts_source=source, offers=len(offers),
@@ -751,19 +721,6 @@ def _csv_value(value: object) -> str:
     if isinstance(value, float):
         return "" if pd.isna(value) else repr(round(value, 7))
     return "" if value is None else neutralise_formula(str(value))
-
-
-def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write into a temporary folder next to ``path``, then rename, so a failed run leaves the old file intact."""
-    tmp_dir = Path(tempfile.mkdtemp(prefix=".osm-import-", dir=path.parent))
-    tmp = tmp_dir / path.name  # same file name: GeoJSON stores it as the layer name
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-        tmp_dir.rmdir()
 
 
 def merge_responses(responses: Iterable[dict]) -> dict:
