@@ -68,11 +68,32 @@ def _cmd_fetch_assets(args: argparse.Namespace) -> int:
 
 
 def _cmd_build_schematic(args: argparse.Namespace) -> int:
-    """``build-schematic``: schematic district polygons from the reference points."""
-    from .schematic import write_schematic_geojson
+    """``build-schematic``: power-diagram districts in the real outline, with the report of areas and borders."""
+    import geopandas as gpd
+    import pandas as pd
 
-    districts = write_schematic_geojson(args.points, args.out)
-    print(f"{len(districts)} schematische Stadtteile nach {args.out} geschrieben.")
+    from .gazetteer import read_gazetteer
+    from .outline import read_outline
+    from .schematic import (area_targets, read_generators, read_reference_points, schematic_districts,
+                            search_generators, stated_neighbours, write_generators, write_schematic_geojson)
+
+    points = read_reference_points(args.points)
+    outline = read_outline(args.outline)
+    facts = pd.read_csv(args.facts)
+    targets, known = area_targets(list(points["name"]), facts, outline.area / 1e6)
+    relations = stated_neighbours(args.neighbours)
+    if args.search:
+        print(f"Suche Generatorpunkte ({args.steps} Schritte, das dauert einige Minuten) …", file=sys.stderr)
+        start = read_generators(args.generators, list(points["id"])) if Path(args.generators).exists() else None
+        write_generators(args.generators, points, search_generators(points, outline, targets, relations, start, args.steps))
+    generators = read_generators(args.generators, list(points["id"]))
+    gazetteer = read_gazetteer(args.gazetteer)
+    places = gazetteer[gazetteer["genauigkeit"].isin(["adresse", "strasse"])]
+    places = gpd.GeoDataFrame(places, geometry=gpd.points_from_xy(places["lon"], places["lat"]), crs="EPSG:4326")
+    districts, report = schematic_districts(points, generators, outline, targets, known, relations, places)
+    write_schematic_geojson(districts, args.out)
+    print("\n".join(report.lines()))
+    print(f"{len(districts)} schematische Stadtbezirke nach {args.out} geschrieben.")
     return 0
 
 
@@ -135,6 +156,15 @@ def build_parser() -> argparse.ArgumentParser:
     schematic = commands.add_parser("build-schematic", help="Schematische Stadtteil-Polygone aus den Bezugspunkten erzeugen.")
     schematic.add_argument("--points", default=str(DATA_DIR / "stadtteile_bezugspunkte.csv"))
     schematic.add_argument("--out", default=str(DATA_DIR / "stadtteile.geojson"))
+    schematic.add_argument("--generators", default=str(DATA_DIR / "stadtteile_generatoren.csv"))
+    schematic.add_argument("--outline", default=str(DATA_DIR / "minden_gemeinde.geojson"))
+    schematic.add_argument("--neighbours", default=str(DATA_DIR / "stadtteile_nachbarschaften.csv"))
+    schematic.add_argument("--facts", default=str(DATA_DIR / "stadtteile_flaechen.csv"),
+                           help="Flächen (area_km2) und Einwohner (population) je Stadtbezirk mit Quellen")
+    schematic.add_argument("--gazetteer", default=str(DATA_DIR / "gazetteer.csv"),
+                           help="belegte Orte mit Stadtbezirk, die in ihrem Bezirk liegen müssen")
+    schematic.add_argument("--search", action="store_true", help="Generatorpunkte neu suchen (langsam)")
+    schematic.add_argument("--steps", type=int, default=600)
     schematic.set_defaults(handler=_cmd_build_schematic)
 
     return parser
