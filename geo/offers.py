@@ -267,11 +267,7 @@ def _validate_row(values: dict[str, str], datei: str, line: int) -> tuple[dict |
                 err("lat", f"Koordinate ({lat}, {lon}) liegt nicht in Minden.{hint}")
             row["lat"], row["lon"] = lat, lon
 
-    barrier = row["barrierefrei"].lower() or "unbekannt"
-    if barrier not in BARRIEREFREI_WERTE:
-        note("barrierefrei", f"„{_short(barrier)}“ ist ungültig (ja, nein, unbekannt); als „unbekannt“ übernommen.")
-        barrier = "unbekannt"
-    row["barrierefrei"] = barrier
+    row["barrierefrei"] = _from_vocabulary(row, "barrierefrei", BARRIEREFREI_WERTE, "unbekannt", note)
 
     if row["oeffnungszeiten"] and not opening_hours.validate(row["oeffnungszeiten"]):
         note("oeffnungszeiten", "Öffnungszeiten sind nicht im OpenStreetMap-Format (z. B. „Mo-Fr 09:00-12:00“); sie werden nur als Text gezeigt.")
@@ -281,15 +277,20 @@ def _validate_row(values: dict[str, str], datei: str, line: int) -> tuple[dict |
         note("website", "Webadresse beginnt nicht mit http:// oder https://; sie wird nicht verlinkt.")
     if not row["quelle"]:
         note("quelle", "Quelle fehlt.")
-    status = row["status"].lower() or "unklar"
-    if status not in STATUS_WERTE:
-        note("status", f"„{_short(status)}“ ist kein Status ({', '.join(STATUS_WERTE)}); als „unklar“ übernommen.")
-        status = "unklar"
-    row["status"] = status
+    row["status"] = _from_vocabulary(row, "status", STATUS_WERTE, "unklar", note)
     if row["stand_quelle"] and not _DATE.match(row["stand_quelle"]):
         note("stand_quelle", "Datum nicht im Format JJJJ, JJJJ-MM oder JJJJ-MM-TT; als Text übernommen.")
 
     return (None if errors else row), errors + notices
+
+
+def _from_vocabulary(row: dict, column: str, allowed: tuple[str, ...], default: str, note) -> str:
+    """The value of ``column`` if it is in ``allowed`` (case-insensitive), else ``default`` with a notice; empty → default."""
+    value = row[column].lower() or default
+    if value not in allowed:
+        note(column, f"„{_short(value)}“ ist ungültig ({', '.join(allowed)}); als „{default}“ übernommen.")
+        return default
+    return value
 
 
 def _match_handlungsfeld(value: str) -> str | None:

@@ -148,6 +148,18 @@ def page(browser, request):
 
 # --- helpers for the tests --------------------------------------------------------------------------------
 
+def write_offer_rows(path: Path, rows: list[dict]) -> None:
+    """An offers CSV with the shipped file's header; each row fills the columns it names, the rest stay empty."""
+    import csv
+
+    with open(ROOT / "data" / "angebote.csv", encoding="utf-8", newline="") as f:
+        header = next(csv.reader(f))
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=header)
+        writer.writeheader()
+        writer.writerows({**dict.fromkeys(header, ""), **row} for row in rows)
+
+
 def wait_for_app(page, timeout_ms: int = FIRST_LOAD_MS) -> None:
     """Wait until the Streamlit script run has finished (heading shown, no running indicator)."""
     page.locator('[data-testid="stMain"] h1').first.wait_for(state="visible", timeout=timeout_ms)

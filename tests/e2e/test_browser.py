@@ -1,7 +1,6 @@
 """The app in a real browser: offline map, layers, keyboard, pages, hostile offer text, filters."""
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 from urllib.parse import urlparse
@@ -11,7 +10,8 @@ import pytest
 from bench.load import hex_to_rgb
 from geo.config import HANDLUNGSFELDER
 
-from .conftest import FIRST_LOAD_MS, center_map, map_frame, map_state, snap, wait_for_app, wait_for_map, wait_until
+from .conftest import (FIRST_LOAD_MS, center_map, map_frame, map_state, snap, wait_for_app, wait_for_map,
+                       wait_until, write_offer_rows)
 
 ROOT = Path(__file__).resolve().parents[2]
 COLOURS = {hf.name: hex_to_rgb(hf.color) for hf in HANDLUNGSFELDER}
@@ -185,18 +185,9 @@ def test_every_page_loads_without_exception(page, streamlit_server, path):
 # --- hostile offer text -----------------------------------------------------------------------------------
 
 def write_hostile_offers(path: Path) -> None:
-    with open(ROOT / "data" / "angebote.csv", encoding="utf-8", newline="") as f:
-        header = next(csv.reader(f))
-    rows = []
-    for i, name in enumerate(HOSTILE_NAMES, start=1):
-        row = dict.fromkeys(header, "")
-        row.update(id=f"xss-{i}", name=name, handlungsfeld="Bildung", lat="52.29", lon="8.91",
-                   lage_genauigkeit="adresse", zuletzt_geprueft="2026-11", quelle="e2e-Test")
-        rows.append(row)
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=header)
-        writer.writeheader()
-        writer.writerows(rows)
+    write_offer_rows(path, [dict(id=f"xss-{i}", name=name, handlungsfeld="Bildung", lat="52.29", lon="8.91",
+                                 lage_genauigkeit="adresse", zuletzt_geprueft="2026-11", quelle="e2e-Test")
+                            for i, name in enumerate(HOSTILE_NAMES, start=1)])
 
 
 def test_hostile_offer_names_stay_text(page, server_factory, tmp_path):

@@ -1,11 +1,10 @@
 """Pages in a real browser: the UI language survives navigation, list text is text and only websites link."""
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
-from .conftest import wait_for_app, wait_until
-from .test_browser import ROOT, assert_clean, open_map
+from .conftest import wait_for_app, wait_until, write_offer_rows
+from .test_browser import assert_clean, open_map
 
 SIDEBAR_LINK = '[data-testid="stSidebarNav"] a'
 
@@ -41,18 +40,11 @@ def test_german_page_says_html_lang_de(page, streamlit_server):
 
 
 def write_offers_with_links(path: Path) -> None:
-    with open(ROOT / "data" / "angebote.csv", encoding="utf-8", newline="") as f:
-        header = next(csv.reader(f))
-    row = dict.fromkeys(header, "")
-    row.update(id="link-1", name="Linktest", handlungsfeld="Bildung", lat="52.29", lon="8.91",
-               lage_genauigkeit="adresse", quelle="e2e-Test", zuletzt_geprueft="2026-11",
-               traeger='=HYPERLINK("http://evil.example","x")',
-               beschreibung="Mehr unter https://evil.example/phish oder www.evil.example",
-               website="https://www.caritas-minden.de/hilfe-und-beratung/migration-und-integration")
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=header)
-        writer.writeheader()
-        writer.writerow(row)
+    write_offer_rows(path, [dict(
+        id="link-1", name="Linktest", handlungsfeld="Bildung", lat="52.29", lon="8.91", lage_genauigkeit="adresse",
+        quelle="e2e-Test", zuletzt_geprueft="2026-11", traeger='=HYPERLINK("http://evil.example","x")',
+        beschreibung="Mehr unter https://evil.example/phish oder www.evil.example",
+        website="https://www.caritas-minden.de/hilfe-und-beratung/migration-und-integration")])
 
 
 def test_list_page_links_only_the_website_with_its_exact_address(page, server_factory, tmp_path):
