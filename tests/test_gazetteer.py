@@ -24,7 +24,7 @@ def offers():
 
 def test_gazetteer_has_all_19_stadtbezirke_and_sourced_places(gazetteer):
     assert (gazetteer["art"] == "stadtteil").sum() == 19
-    assert gazetteer.groupby("genauigkeit").size().to_dict() == {"adresse": 3, "strasse": 1, "stadtteil": 34}
+    assert gazetteer.groupby("genauigkeit").size().to_dict() == {"adresse": 6, "strasse": 4, "stadtteil": 35}
     assert gazetteer["quelle"].str.len().gt(0).all()
 
 
@@ -37,21 +37,21 @@ def test_every_placed_offer_sits_on_a_gazetteer_entry_of_its_precision(offers, g
 
 def test_shipped_offer_counts(offers):
     # hand-counted from data/angebote.csv after bringing in shared/sources/minden_angebote_orte.csv
-    assert len(offers) == 71
+    assert len(offers) == 78
     placed = offers[offers["lage_genauigkeit"] != "unbekannt"]
     current = placed[placed["status"] != "beendet"]
-    assert len(placed) == 35 and len(current) == 35
-    assert placed.groupby("lage_genauigkeit").size().to_dict() == {"adresse": 3, "stadtteil": 31, "strasse": 1}
+    assert len(placed) == 43 and len(current) == 43
+    assert placed.groupby("lage_genauigkeit").size().to_dict() == {"adresse": 5, "stadtteil": 33, "strasse": 5}
     assert current.groupby("handlungsfeld").size().to_dict() == {
-        "Arbeitsmarktintegration": 2, "Bildung": 5, "Wohnen": 2, "Zusammenleben und Teilhabe": 26}
-    assert offers["status"].value_counts().to_dict() == {"unklar": 58, "aktiv": 10, "beendet": 2, "umgezogen": 1}
+        "Arbeitsmarktintegration": 3, "Bildung": 6, "Wohnen": 3, "Zusammenleben und Teilhabe": 31}
+    assert offers["status"].value_counts().to_dict() == {"unklar": 64, "aktiv": 10, "beendet": 3, "umgezogen": 1}
 
 
 def test_moved_and_ended_offers_are_marked(offers):
     kiz = offers.set_index("id").loc["kiz-cafe-klee"]
     assert kiz["status"] == "umgezogen" and kiz["adresse"] == "Tonstraße 10, Minden" and kiz["stadtteil"] == "Innenstadt"
     ended = set(offers.loc[offers["status"] == "beendet", "id"])
-    assert ended == {"thomas-wohnzimmer", "warmes-wohnzimmer-marienstift"}
+    assert ended == {"thomas-wohnzimmer", "warmes-wohnzimmer-marienstift", "notuebernachtung-frauen-winter"}
 
 
 @pytest.mark.parametrize("query, first", [
