@@ -33,7 +33,7 @@ def _cmd_import_osm(args: argparse.Namespace) -> int:
 def _cmd_geocode(args: argparse.Namespace) -> int:
     """``geocode``: addresses of offers → coordinates via a Nominatim-compatible server (off unless a URL is set)."""
     from .config import load_settings
-    from .geocode import format_report, geocode_offers
+    from .geocode import GeocodeError, format_report, geocode_offers
 
     url = args.url or load_settings().geocoder_url
     if not url:
@@ -43,12 +43,19 @@ def _cmd_geocode(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     if args.apply and not args.out:
-        print("--apply braucht -o/--out (eine neue Datei; data/angebote.csv wird nie überschrieben).", file=sys.stderr)
+        print("--apply braucht -o/--out (eine neue Datei; die Angebotsdatei wird nie überschrieben).", file=sys.stderr)
         return 2
-    report = geocode_offers(Path(args.angebote), Path(args.cache), url, limit=args.limit,
-                            apply_to=Path(args.out) if args.apply else None)
-    print(format_report(report))
-    return 1 if report.errors and not report.asked else 0
+    if args.apply and Path(args.out).resolve() == Path(args.angebote).resolve():
+        print(f"-o {args.out} ist die Angebotsdatei selbst; bitte eine neue Datei angeben.", file=sys.stderr)
+        return 2
+    try:
+        report = geocode_offers(Path(args.angebote), Path(args.cache), url, limit=args.limit,
+                                apply_to=Path(args.out) if args.apply else None)
+    except (GeocodeError, OSError) as exc:
+        print(f"Fehler beim Geocodieren: {exc}", file=sys.stderr)
+        return 1
+    print(format_report(report, url))
+    return 1 if report.stopped else 0
 
 
 def _cmd_fetch_assets(args: argparse.Namespace) -> int:
@@ -144,8 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "mit Hausnummer oder Straße innerhalb der Stadtgrenze werden verwendet. Daten © OpenStreetMap-"
                     "Mitwirkende, ODbL 1.0.",
     )
-    geocode.add_argument("--angebote", default=str(DATA_DIR / "angebote.csv"))
-    geocode.add_argument("--cache", default=str(DATA_DIR / "geocode_cache.csv"))
+    geocode.add_argument("--angebote", default=str(DATA_DIR / "angebote.csv"),
+                         help="Angebotsdatei (Standard: data/angebote.csv; wird nie überschrieben)")
+    geocode.add_argument("--cache", default=str(DATA_DIR / "geocode_cache.csv"),
+                         help="Antworten mit Abfrage-URL, Datum und Lizenz (Standard: data/geocode_cache.csv)")
     geocode.add_argument("--url", default="", help="Such-URL, z. B. https://nominatim.openstreetmap.org/search "
                                                    "(Standard: QK_GEOCODER_URL; ohne URL ist die Geocodierung aus)")
     geocode.add_argument("--limit", type=int, default=None, help="höchstens so viele neue Anfragen")
