@@ -31,7 +31,7 @@ def request_json(request: urllib.request.Request, server: str, timeout_s: float)
             raw = response.read()
     except urllib.error.HTTPError as exc:
         if exc.code == 429:
-            hint = "zu viele Anfragen; bitte einige Minuten warten oder mit --endpoint einen anderen Server wählen"
+            hint = "zu viele Anfragen; bitte einige Minuten warten oder einen anderen Server wählen"
         elif exc.code in (502, 503, 504):
             hint = "Server überlastet oder Zeitüberschreitung; bitte später erneut versuchen"
         elif exc.code == 400:
