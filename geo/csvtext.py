@@ -18,7 +18,10 @@ class DecodedText:
 
 _MAGIC = ((b"\x89PNG", "ein PNG-Bild"), (b"PK\x03\x04", "eine ZIP-Datei (z. B. Excel .xlsx oder .ods)"),
           (b"%PDF", "ein PDF-Dokument"), (b"\x1f\x8b", "eine gzip-Datei"), (b"\xd0\xcf\x11\xe0", "eine alte Excel-/Word-Datei (.xls/.doc)"),
-          (b"\xff\xd8\xff", "ein JPEG-Bild"), (b"GIF8", "ein GIF-Bild"))
+          (b"\xff\xd8\xff", "ein JPEG-Bild"), (b"GIF8", "ein GIF-Bild"),
+          # Excel's "Unicode-Text" export: UTF-16 with BOM, every other byte NUL; named, so the fix is clear.
+          (b"\xff\xfe", "eine UTF-16-Textdatei (z. B. Excel „Unicode-Text“)"),
+          (b"\xfe\xff", "eine UTF-16-Textdatei (z. B. Excel „Unicode-Text“)"))
 _TEXT_CONTROLS = {9, 10, 13}
 
 

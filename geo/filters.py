@@ -51,29 +51,41 @@ def filter_offers(
 
 
 def search_haystack(offers: pd.DataFrame) -> pd.Series:
-    """One folded search text per offer: its text columns plus the translated Handlungsfeld and category names."""
-    parts = [offers[c].fillna("").astype(str) for c in SEARCH_COLUMNS if c in offers]
-    parts.append(offers["handlungsfeld"].map(_field_names()).fillna(""))
+    """One folded search text per offer (same index): :data:`SEARCH_COLUMNS` plus the Handlungsfeld and
+    category names in every UI language, each folded with :func:`geo.text.search_keys`.
+
+    The folded parts are joined with a space. A folded query word never contains a space, so a word
+    matches inside one column or one name only, never across the end of one column and the start of
+    the next. Vectorised: one pandas string pass per column; translated names are folded once per
+    distinct value, not per offer.
+    """
+    parts = [search_keys(offers[c].fillna("")) for c in SEARCH_COLUMNS if c in offers]
+    field_names = {name: _folded(names) for name, names in _field_names().items()}
+    parts.append(offers["handlungsfeld"].map(field_names).fillna(""))
     if "kategorie" in offers:
         categories = _category_names()
-        parts.append(offers["kategorie"].fillna("").map(lambda k: categories.get(slugify(k), "")))
-    text = parts[0].str.cat(parts[1:], sep=" ")
-    return search_keys(text)
+        kategorie = offers["kategorie"].fillna("").astype(str)
+        folded = {k: _folded(categories.get(slugify(k), [])) for k in kategorie.unique()}
+        parts.append(kategorie.map(folded))
+    return parts[0].str.cat(parts[1:], sep=" ")
 
 
-def _field_names() -> dict[str, str]:
-    """Handlungsfeld (German data value) → its names in every UI language, space-separated."""
-    names = {}
-    for hf in HANDLUNGSFELDER:
-        names[hf.name] = " ".join(catalogue(lang).get(f"handlungsfeld.{hf.key}", "") for lang in available_languages())
-    return names
+def _folded(names: list[str]) -> str:
+    """Each name folded by :func:`geo.text.search_key`, space-separated (one name per UI language)."""
+    return " ".join(key for key in map(search_key, names) if key)
 
 
-def _category_names() -> dict[str, str]:
+def _field_names() -> dict[str, list[str]]:
+    """Handlungsfeld (German data value) → its names in every UI language (``handlungsfeld.<key>``)."""
+    return {hf.name: [catalogue(lang).get(f"handlungsfeld.{hf.key}", "") for lang in available_languages()]
+            for hf in HANDLUNGSFELDER}
+
+
+def _category_names() -> dict[str, list[str]]:
     """Category slug → its names in every UI language (``kategorie.<slug>`` in the catalogues)."""
     names: dict[str, list[str]] = {}
     for lang in available_languages():
         for key, value in catalogue(lang).items():
             if key.startswith("kategorie."):
                 names.setdefault(key.removeprefix("kategorie."), []).append(value)
-    return {slug: " ".join(values) for slug, values in names.items()}
+    return names

@@ -71,6 +71,27 @@ class OffersLoad:
         """Errors about the whole file (empty, binary, no usable header): the app shows them prominently."""
         return [p for p in self.errors if p.zeile is None]
 
+    @property
+    def rejected_rows(self) -> int:
+        """How many records were not taken over: one per rejected line, however many errors it has.
+
+        A row with three faults is one rejected row and three :attr:`errors`, so a page must say
+        e.g. "20 Zeilen abgelehnt (24 Fehlermeldungen)", not "24 Fehler". A binary file counts as
+        one rejected record (it has no lines).
+        """
+        return len(self.rejected)
+
+    def errors_by_line(self) -> dict[int | None, list[Problem]]:
+        """The :attr:`errors` grouped by line, in file order; key ``None`` (whole file) first if present.
+
+        Every rejected line appears as a key unless a file-level error covers the whole file
+        (header-less or binary file: one message, not one per line).
+        """
+        grouped: dict[int | None, list[Problem]] = {}
+        for problem in sorted(self.errors, key=lambda p: -1 if p.zeile is None else p.zeile):
+            grouped.setdefault(problem.zeile, []).append(problem)
+        return grouped
+
 
 def read_offers(path: str | Path, outline_path: str | Path = OUTLINE_PATH) -> OffersLoad:
     """Load and validate an offer CSV file; raises :class:`DataFileError` only if unreadable.
@@ -111,15 +132,20 @@ def parse_offers(raw: bytes | str, datei: str = "angebote.csv", outline_path: st
 
     records = iter(iter_records(text, sniff_delimiter(text)))
     header_record = next(records, None)
-    if header_record is None or header_record.error:
-        problems.append(Problem(datei, None, None, "Datei ist leer oder hat keine Kopfzeile."))
+    if header_record is None:
+        problems.append(Problem(datei, None, None, "Datei ist leer; sie enthält keine Angebote."))
         return OffersLoad(datei, _empty_offers(), _rejected_frame([]), problems)
+    if header_record.error:
+        reason = f"Kopfzeile nicht lesbar: {header_record.error}. Keine Zeile wurde übernommen."
+        problems.append(Problem(datei, None, None, reason))
+        return OffersLoad(datei, _empty_offers(), _rejected_frame([{"zeile": header_record.line, "grund": reason,
+                                                                   "rohdaten": _short(text, 500)}]), problems)
 
     header = [strip_control_chars(h).lower() for h in header_record.fields]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     unknown = [h for h in header if h not in OFFER_COLUMNS]
     missing_optional = [c for c in OFFER_COLUMNS if c not in header and c not in REQUIRED_COLUMNS]
-    if unknown:
+    if unknown and not missing:  # without a header the "unknown columns" are data values: the file error says it all
         problems.append(Problem(datei, header_record.line, None, f"Unbekannte Spalten werden ignoriert: {', '.join(unknown)}.", "hinweis"))
     if missing_optional and not missing:
         problems.append(Problem(datei, header_record.line, None,

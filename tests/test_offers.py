@@ -1,4 +1,5 @@
 """geo.offers: every record is loaded or rejected with file, line and column."""
+import pytest
 from conftest import HEADER, offer_line
 
 from geo.offers import OFFER_COLUMNS, parse_offers
@@ -131,9 +132,11 @@ def test_html_in_text_fields_is_kept_verbatim_for_later_escaping():
     assert result.offers["name"].iloc[0] == "<script>alert(1)</script>"
 
 
-def test_empty_file():
-    result = parse_offers(b"", "leer.csv")
-    assert str(result.errors[0]) == "leer.csv: Datei ist leer oder hat keine Kopfzeile."
+@pytest.mark.parametrize("raw", [b"", b"\xef\xbb\xbf", "  \n\n\r\n", b";;;\r\n;;;\r\n"])  # the last one: empty rows saved by a spreadsheet
+def test_empty_file_is_one_file_error(raw):
+    result = parse_offers(raw, "leer.csv")
+    assert [str(p) for p in result.problems] == ["leer.csv: Datei ist leer; sie enthält keine Angebote."]
+    assert result.file_errors == result.errors and result.offers.empty and result.rejected_rows == 0
 
 
 def test_unknown_location_needs_no_coordinates_and_has_no_point():
@@ -184,6 +187,7 @@ def test_header_less_file_is_one_error_and_every_line_is_listed_as_rejected():
     assert result.errors[0].meldung.startswith("Keine Kopfzeile mit den Pflichtspalten id, name, handlungsfeld, lat, lon, "
                                                "lage_genauigkeit; die erste Zeile lautet: „a | a | ")
     assert list(result.rejected["zeile"]) == [1, 2, 3]  # nothing lost, but one message, not three
+    assert len(result.problems) == 1  # no "unknown columns" notice listing the data values of line 1
 
 
 def test_header_only_file_is_a_file_error():
@@ -227,3 +231,56 @@ def test_status_vocabulary_and_source_date():
                   offer_line("c", "C", 52.29, 8.91))
     assert list(result.offers["status"]) == ["beendet", "unklar", "unklar"]
     assert {(p.zeile, p.spalte) for p in result.notices} == {(3, "status"), (3, "stand_quelle")}
+
+
+def test_utf16_export_is_named_as_such():
+    raw = (HEADER + "\n" + GOOD + "\n").encode("utf-16")  # with BOM, as Excel's "Unicode-Text" writes it
+    result = parse_offers(raw, "unicode.csv")
+    assert [str(p) for p in result.problems] == [
+        "unicode.csv: Datei ist keine CSV-Textdatei, sondern eine UTF-16-Textdatei (z. B. Excel „Unicode-Text“). "
+        "Bitte als CSV (UTF-8) speichern."]
+    assert result.rejected_rows == 1
+
+
+def test_rejected_rows_count_lines_not_error_messages():
+    # line 3: two faults (name and Handlungsfeld), line 4: one fault → 2 rejected rows, 3 error messages
+    result = load(GOOD, offer_line("b", "", 52.29, 8.91, handlungsfeld="Sport"), offer_line("c", "C", 52.29, 8.91, lage="genau"))
+    assert (result.rejected_rows, len(result.errors)) == (2, 3)
+    grouped = result.errors_by_line()
+    assert list(grouped) == [3, 4]
+    assert [p.spalte for p in grouped[3]] == ["name", "handlungsfeld"] and [p.spalte for p in grouped[4]] == ["lage_genauigkeit"]
+    assert list(result.rejected["grund"])[0] == "Name fehlt.; „Sport“ ist kein Handlungsfeld (erlaubt: „Zusammenleben und " \
+        "Teilhabe“, „Bildung“, „Arbeitsmarktintegration“, „Wohnen“)."
+
+
+def test_file_error_comes_first_in_errors_by_line():
+    result = parse_offers("a,A,Bildung,52.29,8.91,adresse\nb,B,Bildung,52.29,8.91,adresse\n", "ohnekopf.csv")
+    assert list(result.errors_by_line()) == [None] and result.rejected_rows == 2
+
+
+@pytest.mark.parametrize("lat, lon, inside", [
+    # Hand-checked against data/minden_gemeinde.geojson: the parallel 52.30° N crosses the outline at
+    # 8.82059° E and 8.98903° E only (shapely intersection of the line 8.7–9.1° E with the polygon);
+    # the outline's own bounding box is 8.7921–8.9983° E, 52.2467–52.3649° N.
+    (52.30, 8.815, False),  # ~380 m west of the boundary, inside the outline's and the old box
+    (52.30, 8.825, True),   # ~290 m east of the same boundary crossing
+    (52.25, 8.95, False),   # inside both boxes, but 52.25° N is inside only between 8.86489 and 8.88855° E
+    (52.291389, 8.913056, True),  # Innenstadt reference point
+])
+def test_outline_decides_inside_or_outside(lat, lon, inside):
+    result = load(offer_line("x", "X", lat, lon))
+    assert len(result.offers) == int(inside)
+    if not inside:
+        assert str(only_error(result)) == (f"test.csv, Zeile 2, Spalte „lat“: Koordinate ({lat}, {lon}) liegt außerhalb "
+                                          "Minden (Stadtgrenze laut BKG VG250).")
+
+
+def test_outline_path_can_be_replaced(tmp_path):
+    # A deployment may ship another outline (Settings.gemeinde_path): here a square around 52.30 N, 8.815 E only.
+    square = tmp_path / "gemeinde.geojson"
+    square.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": '
+                      '{"type": "Polygon", "coordinates": [[[8.81, 52.29], [8.82, 52.29], [8.82, 52.31], [8.81, 52.31], '
+                      '[8.81, 52.29]]]}}]}', encoding="utf-8")
+    text = "\n".join([HEADER, offer_line("a", "A", 52.30, 8.815), offer_line("b", "B", 52.291389, 8.913056)]) + "\n"
+    result = parse_offers(text, "t.csv", outline_path=square)
+    assert list(result.offers["id"]) == ["a"] and list(result.rejected["zeile"]) == [3]
