@@ -58,7 +58,7 @@ def load_dataset(settings: Settings) -> Dataset:
     """Load districts, offers and indicators; raises :class:`geo.problems.DataFileError` if a file is unusable."""
     check_file_size(settings.angebote_path, MAX_OFFERS_FILE_BYTES)
     districts = read_districts(settings.stadtteile_path, settings.stadtteile_name_column, settings.stadtteile_id_column)
-    offers = read_offers(settings.angebote_path)
+    offers = read_offers(settings.angebote_path, settings.gemeinde_path)
     indicators = read_indicators(settings.sozialatlas_path, set(districts.districts["id"]))
     joined = assign_districts(offers.offers, districts.districts, offers.datei)
     joined.offers[SEARCH_TEXT] = search_haystack(joined.offers)  # once per load, not per keystroke

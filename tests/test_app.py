@@ -177,3 +177,20 @@ def test_second_visit_gets_the_same_map_code_as_the_first():
     first, second = (json.loads(run("app_pages/karte.py").get("component_instance")[0].proto.json_args)
                      for _ in range(2))
     assert first["script"] == second["script"] and first["header"] == second["header"]
+
+
+def test_operator_city_outline_is_used_for_the_offer_check(tmp_path, monkeypatch):
+    """QK_GEMEINDE replaces the shipped outline: with a tiny square around the Innenstadt point, every offer
+    elsewhere is rejected as outside the city."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    square = tmp_path / "gemeinde.geojson"
+    gpd.GeoDataFrame({"name": ["Test"]}, geometry=[box(8.9125, 52.2910, 8.9135, 52.2918)], crs="EPSG:4326").to_file(square)
+    monkeypatch.setenv("QK_GEMEINDE", str(square))
+    from geo.config import load_settings
+    from geo.dataset import load_dataset
+    data = load_dataset(load_settings())
+    located = data.offers[data.offers.geometry.notna()]
+    assert len(located) and (located["stadtteil_id"] == "innenstadt").all()
+    assert len(data.rejected["angebote.csv"]) > 0
