@@ -18,7 +18,6 @@ the endpoint and the exact queries next to the data.
 from __future__ import annotations
 
 import csv
-import json
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable

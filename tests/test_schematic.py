@@ -1,7 +1,6 @@
 """geo.schematic and the shipped district file: valid, non-overlapping, covering, honestly labelled."""
 from pathlib import Path
 
-import geopandas as gpd
 import shapely
 from shapely.geometry import Point
 
