@@ -6,19 +6,24 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import datetime
 
 import streamlit as st
 
 import folium
 import geopandas as gpd
 
-from geo.config import MAX_MAP_MARKERS, Settings, load_settings
+from geo.attributes import TIMEZONE, ZIELGRUPPEN
+from geo.config import HANDLUNGSFELD_BY_NAME, HANDLUNGSFELDER, MAX_MAP_MARKERS, STATIC_DIR, Settings, load_settings
 from geo.dataset import Dataset, load_dataset
-from geo.filters import filter_offers
+from geo.filters import OfferFilter, apply_filter, filter_offers, language_options
+from geo.gazetteer import read_gazetteer
+from geo.location import Location, inside_minden, location_from_place, place_choices, resolve_place_text
+from geo.urlstate import STATE_KEYS, ViewState, params_to_state, state_to_params
 from geo.join import has_location
 from geo.mapbuild import MapOptions, build_map
 from geo.text import german_sort_key
-from geo.i18n import DEFAULT_LANG, available_languages, t
+from geo.i18n import DEFAULT_LANG, available_languages, html_lang, t, text_direction
 from geo.problems import DataFileError
 
 
@@ -42,38 +47,234 @@ def district_options(data: Dataset) -> dict[str, str]:
     return dict(pairs)
 
 
+@st.cache_resource(show_spinner=False)
+def gazetteer():
+    """The offline place list (``data/gazetteer.csv``) for the location search, shared by all sessions."""
+    return read_gazetteer()
+
+
+def now() -> datetime:
+    """The current time in Minden, to the minute (a cache key for "jetzt geöffnet")."""
+    return datetime.now(TIMEZONE).replace(second=0, microsecond=0)
+
+
 def shown_offers(fields: tuple[str, ...] | None, district_ids: tuple[str, ...] | None, text: str = "",
                  show_ended: bool = False) -> gpd.GeoDataFrame:
     """The offers a page shows for these filters (ended offers only on request)."""
     return filter_offers(dataset().offers, fields, district_ids, text, include_ended=show_ended)
 
 
-def cached_map(fields: tuple[str, ...], district_ids: tuple[str, ...] | None, show_ended: bool,
-               indicator: str | None, focus_district: str | None, ui_lang: str) -> folium.Map:
+def filtered_offers(flt: OfferFilter) -> gpd.GeoDataFrame:
+    """The offers matching a resident's filter now (see :func:`geo.filters.apply_filter`)."""
+    return apply_filter(dataset().offers, flt, now() if flt.jetzt_offen else None)
+
+
+# --- the resident's filters and their URL -----------------------------------------------------------------
+
+_W = {name: f"f_{name}" for name in ("hf", "zg", "sp", "st", "q", "kostenlos", "barrierefrei", "offen", "belegt",
+                                      "beendete")}
+"""Session-state keys of the filter widgets."""
+LOCATION_STATE = "qk_location"
+OFFER_STATE = "qk_offer"
+_URL_LOADED = "qk_url_loaded"
+
+
+def restore_view_from_url(data: Dataset) -> None:
+    """Put the view of a shared link (``?hf=…&ort=…``) into the widgets' state: on a session's first run,
+    and again whenever Streamlit has dropped the widgets' state (after a visit to a page without them).
+
+    Afterwards the widgets own the state and :func:`write_view_to_url` mirrors it back into the URL.
+    """
+    if st.session_state.get(_URL_LOADED) and all(key in st.session_state for key in _W.values()):
+        return
+    state = params_to_state({k: st.query_params.get(k) for k in STATE_KEYS}, set(data.districts["id"]),
+                            set(data.offers["id"]))
+    flt = state.filter
+    st.session_state[_W["hf"]] = list(flt.handlungsfelder or [hf.name for hf in HANDLUNGSFELDER])
+    st.session_state[_W["zg"]] = list(flt.zielgruppen)
+    st.session_state[_W["sp"]] = [s for s in flt.sprachen if s in language_options(data.offers)]
+    st.session_state[_W["st"]] = flt.stadtteil_ids[0] if flt.stadtteil_ids else ""
+    st.session_state[_W["q"]] = flt.text
+    for key, attr in (("kostenlos", "kostenlos"), ("barrierefrei", "barrierefrei"), ("offen", "jetzt_offen"),
+                      ("belegt", "nur_belegt"), ("beendete", "beendete")):
+        st.session_state[_W[key]] = getattr(flt, attr)
+    st.session_state[LOCATION_STATE] = state.location
+    st.session_state[OFFER_STATE] = state.offer_id
+    st.session_state[_URL_LOADED] = True
+
+
+def _reset_filters() -> None:
+    """Every filter back to "all offers" (the location and the opened offer stay)."""
+    defaults = {"hf": [hf.name for hf in HANDLUNGSFELDER], "zg": [], "sp": [], "st": "", "q": ""}
+    for name, key in _W.items():
+        st.session_state[key] = defaults.get(name, False)
+
+
+def filter_sidebar(data: Dataset, with_text: bool = False) -> OfferFilter:
+    """The resident's filters in the sidebar (the same on the map and the list page); returns the filter."""
+    names = district_options(data)
+    languages = language_options(data.offers)
+    with st.sidebar:
+        st.header(tr("filter.titel"))
+        if with_text:
+            st.text_input(tr("filter.suche"), key=_W["q"], placeholder=tr("liste.suche_beispiel"))
+        st.multiselect(tr("filter.handlungsfeld"), [hf.name for hf in HANDLUNGSFELDER], key=_W["hf"],
+                       format_func=lambda name: tr(f"handlungsfeld.{HANDLUNGSFELD_BY_NAME[name].key}"),
+                       placeholder=tr("filter.alle"))
+        st.multiselect(tr("filter.zielgruppe"), list(ZIELGRUPPEN), key=_W["zg"],
+                       format_func=lambda key: tr(f"zielgruppe.{key}"), placeholder=tr("filter.alle"))
+        st.multiselect(tr("filter.sprache"), languages, key=_W["sp"], help=tr("filter.sprache_hinweis"),
+                       placeholder=tr("filter.alle"))
+        st.checkbox(tr("filter.kostenlos"), key=_W["kostenlos"])
+        st.checkbox(tr("filter.barrierefrei"), key=_W["barrierefrei"])
+        st.checkbox(tr("filter.jetzt_offen"), key=_W["offen"])
+        st.checkbox(tr("filter.nur_belegt"), key=_W["belegt"], help=tr("filter.nur_belegt_hilfe"))
+        st.selectbox(tr("filter.stadtteil"), ["", *names], key=_W["st"],
+                     format_func=lambda i: names.get(i, tr("filter.alle_stadtteile")))
+        st.checkbox(tr("filter.beendete"), key=_W["beendete"])
+        st.button(tr("filter.zuruecksetzen"), key="qk_filter_reset", on_click=_reset_filters)
+    chosen = st.session_state[_W["hf"]]
+    district = st.session_state[_W["st"]]
+    return OfferFilter(
+        handlungsfelder=tuple(chosen), stadtteil_ids=(district,) if district else None,
+        zielgruppen=tuple(st.session_state[_W["zg"]]), sprachen=tuple(st.session_state[_W["sp"]]),
+        kostenlos=st.session_state[_W["kostenlos"]], barrierefrei=st.session_state[_W["barrierefrei"]],
+        jetzt_offen=st.session_state[_W["offen"]], nur_belegt=st.session_state[_W["belegt"]],
+        text=st.session_state[_W["q"]] if with_text else "", beendete=st.session_state[_W["beendete"]])
+
+
+def chosen_location() -> Location | None:
+    return st.session_state.get(LOCATION_STATE)
+
+
+def chosen_offer() -> str | None:
+    return st.session_state.get(OFFER_STATE)
+
+
+def set_location(location: Location | None) -> None:
+    st.session_state[LOCATION_STATE] = location
+    st.session_state[OFFER_STATE] = None
+
+
+def set_offer(offer_id: str | None) -> None:
+    st.session_state[OFFER_STATE] = offer_id
+
+
+_PLACE = "f_ort"
+_PLACE_PROBLEM = "qk_place_problem"
+_CLEAR_PLACE = "qk_clear_place"
+_LAST_CLICK = "qk_last_click"
+
+
+def _place_chosen() -> None:
+    """Callback of the place search: a gazetteer entry, or free text resolved with the tolerant search."""
+    value = st.session_state.get(_PLACE)
+    st.session_state[_PLACE_PROBLEM] = None
+    if not value:
+        return
+    places = gazetteer()
+    location = location_from_place(places, value)
+    if location is None:
+        location, hits = resolve_place_text(places, str(value))
+        if location is None:
+            st.session_state[_PLACE_PROBLEM] = (str(value), [place_choices(hits)[i] for i in hits["id"]])
+            return
+    set_location(location)
+
+
+def location_box() -> Location | None:
+    """"Wo sind Sie?": search the offline place list (type, pick a suggestion); shows the chosen location.
+
+    A map click or the browser's location (:func:`take_map_click`) sets it too.
+    """
+    if st.session_state.pop(_CLEAR_PLACE, False):
+        st.session_state[_PLACE] = None
+    choices = place_choices(gazetteer())
+    st.selectbox(tr("standort.suche"), list(choices), key=_PLACE, index=None, placeholder=tr("standort.suche_platzhalter"),
+                 format_func=lambda i: choices.get(i, i), accept_new_options=True, on_change=_place_chosen)
+    st.caption(tr("standort.hilfe"))
+    problem = st.session_state.get(_PLACE_PROBLEM)
+    if problem:
+        text, suggestions = problem
+        message = tr("standort.unbekannt", text=text)
+        if suggestions:
+            message += " " + tr("standort.vorschlaege") + " " + " · ".join(suggestions)
+        st.warning(message, icon=":material/search_off:")
+    location = chosen_location()
+    if location is not None:
+        if location.quelle == "ort":
+            where = location.label
+        else:
+            r = location.rounded()
+            where = tr("standort.gewaehlt_link" if location.quelle == "link" else "standort.gewaehlt_punkt",
+                       lat=f"{r.lat:.3f}", lon=f"{r.lon:.3f}")
+        col_text, col_button = st.columns([3, 1], vertical_alignment="center")
+        # the label comes from project data (gazetteer), not from users; still no Markdown in it
+        col_text.markdown(tr("standort.gewaehlt", ort=where.replace("*", "").replace("[", "(").replace("]", ")")))
+        if col_button.button(tr("standort.entfernen"), key="qk_ort_weg"):
+            set_location(None)
+            st.session_state[_CLEAR_PLACE] = True
+            st.rerun()
+        if location.genauigkeit == "stadtteil":
+            st.caption(tr("standort.ungenau"))
+    return location
+
+
+def take_map_click(result: dict | None) -> None:
+    """A new click on the map (or the browser's location, sent as a click) becomes the location."""
+    clicked = (result or {}).get("last_clicked")
+    if not clicked or clicked == st.session_state.get(_LAST_CLICK):
+        return
+    st.session_state[_LAST_CLICK] = clicked
+    location = Location(float(clicked["lat"]), float(clicked["lng"]), "karte")
+    if not inside_minden(location):
+        st.session_state[_PLACE_PROBLEM] = None
+        st.warning(tr("standort.ausserhalb"), icon=":material/wrong_location:")
+        return
+    set_location(location)
+    st.session_state[_CLEAR_PLACE] = True
+    st.rerun()
+
+
+def write_view_to_url(flt: OfferFilter) -> None:
+    """Mirror filters, location and opened offer into the URL (``lang`` and other keys are kept)."""
+    wanted = state_to_params(ViewState(flt, chosen_location(), chosen_offer()))
+    for key in STATE_KEYS:
+        if key in wanted:
+            if st.query_params.get(key) != wanted[key]:
+                st.query_params[key] = wanted[key]
+        elif key in st.query_params:
+            del st.query_params[key]
+
+
+def cached_map(flt: OfferFilter, indicator: str | None, focus_district: str | None, ui_lang: str,
+               locate: bool = False) -> folium.Map:
     """The map for one filter state: built once for all sessions, handed out as a copy.
 
     A copy because ``st_folium`` renames the map's elements in place; a
     second render of the same object then carries both names and the map
     stays blank. Copying the built map costs a fraction of building it
-    (marker data is one packed JSON string).
+    (marker data is one packed JSON string). With "jetzt geöffnet" the
+    current minute is part of the cache key.
     """
-    return copy.deepcopy(_built_map(fields, district_ids, show_ended, indicator, focus_district, ui_lang))
+    moment = now() if flt.jetzt_offen else None
+    return copy.deepcopy(_built_map(flt, moment, indicator, focus_district, ui_lang, locate))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _built_map(fields: tuple[str, ...], district_ids: tuple[str, ...] | None, show_ended: bool,
-               indicator: str | None, focus_district: str | None, ui_lang: str) -> folium.Map:
+def _built_map(flt: OfferFilter, moment: datetime | None, indicator: str | None, focus_district: str | None,
+               ui_lang: str, locate: bool) -> folium.Map:
     """The built map for one filter state, shared by all sessions: a visit must not rebuild an unchanged map.
 
     Above :data:`~geo.config.MAX_MAP_MARKERS` located offers the map shows
     districts only (the page says so and the list holds every offer).
     """
     data = dataset()
-    shown = shown_offers(fields, district_ids, "", show_ended)
+    shown = apply_filter(data.offers, flt, moment)
     if int(has_location(shown).sum()) > MAX_MAP_MARKERS:
         shown = shown.iloc[0:0]
     return build_map(data.districts, shown, data.indicators, MapOptions(
-        indicator=indicator, tiles=settings().tiles, lang=ui_lang, focus_district=focus_district))
+        indicator=indicator, tiles=settings().tiles, lang=ui_lang, focus_district=focus_district, locate=locate))
 
 
 def lang() -> str:
@@ -90,15 +291,20 @@ def lang() -> str:
 
 
 def keep_language() -> None:
-    """Put the session's language back into the URL (so links stay shareable) and into ``<html lang>``.
+    """Put the session's language back into the URL (so links stay shareable) and into ``<html lang dir>``.
 
     Streamlit's page template says ``lang="en"`` whatever the content; screen
-    readers pick the voice from it (WCAG 3.1.1).
+    readers pick the voice from it (WCAG 3.1.1). Arabic and Persian flip the
+    whole page to right-to-left.
     """
     code = lang()
     if code != DEFAULT_LANG and st.query_params.get("lang") != code:
         st.query_params["lang"] = code
-    st.html(f"<script>document.documentElement.lang = {json.dumps(code)};</script>", unsafe_allow_javascript=True)
+    script = (f"document.documentElement.lang = {json.dumps(html_lang(code))};"
+              f"document.documentElement.dir = {json.dumps(text_direction(code))};")
+    st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
+    if text_direction(code) == "rtl":
+        st.html(f"<style>{(STATIC_DIR / 'qk' / 'qk-rtl.css').read_text(encoding='utf-8')}</style>")
 
 
 def tr(key: str, **values: object) -> str:

@@ -23,6 +23,7 @@ from pathlib import Path
 from geo.config import MAX_MAP_MARKERS, load_settings
 from geo.dataset import MAX_OFFERS_FILE_BYTES
 from geo.districts import read_districts
+from geo.filters import OfferFilter
 from geo.problems import DataFileError
 
 from .synthetic import synthetic_offers
@@ -53,10 +54,10 @@ def measure_one(path: Path) -> None:
         return
     load_s = time.perf_counter() - started
     t0 = time.perf_counter()
-    ui.cached_map(None, None, False, None, None, "de")
+    ui.cached_map(OfferFilter(), None, None, "de")
     first = time.perf_counter() - t0
     t0 = time.perf_counter()
-    ui.cached_map(None, None, False, None, None, "de")
+    ui.cached_map(OfferFilter(), None, None, "de")
     second = time.perf_counter() - t0
     print(f"geladen {len(data.offers):,} Angebote in {load_s:.1f} s; Karte 1. Besuch {first:.2f} s, "
           f"2. Besuch {second * 1000:.1f} ms (Grenze Einzelmarkierungen {MAX_MAP_MARKERS:,}) | Spitze RSS {_rss_mib():.0f} MiB")

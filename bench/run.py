@@ -36,6 +36,7 @@ from geo.config import METRIC_CRS, load_settings
 from geo.dataset import load_dataset
 from geo.join import assign_districts, has_location
 from geo.mapbuild import MapOptions, build_map, offer_rows, pack_rows, script_json
+from geo.nearest import nearest_labels, nearest_offers, offer_points
 from geo.offers import read_offers
 
 from .synthetic import sample_points_metric, synthetic_offers
@@ -170,6 +171,13 @@ def nearest_index(offers: gpd.GeoDataFrame) -> tuple[shapely.STRtree, np.ndarray
     return shapely.STRtree(points), shapely.get_coordinates(points)
 
 
+def to_metric_inverse(x: float, y: float) -> tuple[float, float]:
+    """EPSG:25832 metres → EPSG:4326 lon/lat (query points for the lon/lat API)."""
+    from pyproj import Transformer
+
+    return Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True).transform(x, y)
+
+
 def check_nearest(result: np.ndarray, coords: np.ndarray, queries_xy: np.ndarray) -> None:
     """Brute-force check (not timed): the k distances found equal the k smallest distances."""
     dist = np.hypot(coords[None, :, 0] - queries_xy[:, None, 0], coords[None, :, 1] - queries_xy[:, None, 1])
@@ -226,8 +234,9 @@ def run(sizes: list[str | int], repeat: int, explore_limit_s: float = EXPLORE_LI
 
     rows: list[Row] = []
     notes: list[str] = [
-        "Nächste 10 und 250-m-Raster: geo/ hat dafür keine Funktion; gemessen wird der Bibliotheksweg in "
-        "bench/run.py (shapely STRtree + dwithin bzw. numpy.bincount), jeweils in EPSG:25832.",
+        "Nächste 10 für viele Punkte zugleich und 250-m-Raster: gemessen wird der Bibliotheksweg in bench/run.py "
+        "(shapely STRtree + dwithin bzw. numpy.bincount); Nächste 10 für einen Standort ist geo.nearest, was die "
+        "Kartenseite aufruft (ein Vektor-Durchlauf über die projizierten Punkte). Alles in EPSG:25832.",
     ]
     explore_reason = explore_available()
     explore_seen: tuple[int, float] | None = None  # (n, median s) of the largest explore() measured so far
@@ -291,6 +300,33 @@ def run(sizes: list[str | int], repeat: int, explore_limit_s: float = EXPLORE_LI
         rows.append(timed_row(label, f"Nächste {K_NEAREST} ({N_QUERIES} Punkte): nur Suche (Index fertig)", near_q))
         if len(coords) <= 20_000:
             check_nearest(near.result, coords, queries_xy)
+        # What the resident's page does: one location, offers projected once (geo.nearest), warm.
+        points = offer_points(offers)
+        per_query = []
+        for qx_, qy_ in queries_xy:
+            nearest_labels(points, qx_, qy_, K_NEAREST)  # warm-up for this query
+            start = time.perf_counter()
+            labels, _ = nearest_labels(points, qx_, qy_, K_NEAREST)
+            per_query.append(time.perf_counter() - start)
+        one = Measurement(statistics.median(per_query), statistics.median(per_query), per_query, 0, labels)
+        rows.append(timed_row(label, f"Nächste {K_NEAREST} für einen Standort: geo.nearest.nearest_labels "
+                                     f"(Median über {N_QUERIES} Standorte, Projektion fertig)", one,
+                              note=f"Median {one.median_s * 1e3:.3f} ms, p95 {np.percentile(per_query, 95) * 1e3:.3f} ms"))
+        lonlat = [to_metric_inverse(x, y) for x, y in queries_xy[:20]]
+        page_times = []
+        for lon, lat in lonlat:
+            nearest_offers(offers, lon, lat, K_NEAREST, points=points)
+            start = time.perf_counter()
+            nearest_offers(offers, lon, lat, K_NEAREST, points=points)
+            page_times.append(time.perf_counter() - start)
+        page_m = Measurement(statistics.median(page_times), statistics.median(page_times), page_times, 0, None)
+        rows.append(timed_row(label, f"Nächste {K_NEAREST} wie auf der Karte: nearest_offers (lon/lat → "
+                                     "EPSG:25832, Zeilen mit Distanz und Gehzeit; 20 Standorte)", page_m,
+                              note=f"Median {page_m.median_s * 1e3:.2f} ms"))
+        if len(coords) <= 20_000:
+            located = offers.index[has_location(offers)]
+            found = np.array([located.get_indexer(nearest_labels(points, x, y, K_NEAREST)[0]) for x, y in queries_xy])
+            check_nearest(found, coords, queries_xy)
 
         log(f"[{label}] 250-m-Raster …")
         grid = measure(lambda: coverage_grid(offers, bounds_metric), repeat)

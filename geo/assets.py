@@ -59,6 +59,14 @@ VENDOR_ASSETS: tuple[NpmAsset, ...] = (
               "package/LICENSE.txt": "jquery/LICENSE.txt"}),
 )
 
+TEST_ASSETS: tuple[NpmAsset, ...] = (
+    # Accessibility checker for the browser tests (tests/e2e/test_map_ux.py), injected from this local file.
+    NpmAsset("axe-core", "4.14.1",
+             "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+             {"package/axe.min.js": "axe-core/axe.min.js", "package/LICENSE": "axe-core/LICENSE"}),
+)
+"""Only for ``scripts/install.sh --test``; the app never loads them."""
+
 # (name, path below static/) — order matters: Leaflet before its plugins.
 MAP_JS = (("leaflet", "vendor/leaflet/leaflet.js"), ("jquery", "vendor/jquery/jquery.min.js"), ("qk_map", "qk/qk-map.js"))
 MAP_CSS = (("leaflet_css", "vendor/leaflet/leaflet.css"), ("qk_css", "qk/qk.css"))
@@ -86,11 +94,11 @@ def verify_integrity(data: bytes, integrity: str) -> bool:
     return base64.b64encode(digest).decode("ascii") == expected
 
 
-def fetch_assets(static_dir: Path = STATIC_DIR) -> list[Path]:
-    """Download (``npm pack``), verify and unpack all vendor assets; returns the written files."""
+def fetch_assets(static_dir: Path = STATIC_DIR, assets: tuple[NpmAsset, ...] = VENDOR_ASSETS) -> list[Path]:
+    """Download (``npm pack``), verify and unpack ``assets`` (default: the map's); returns the written files."""
     written = []
     with tempfile.TemporaryDirectory() as tmp:
-        for asset in VENDOR_ASSETS:
+        for asset in assets:
             spec = f"{asset.package}@{asset.version}"
             proc = subprocess.run(["npm", "pack", spec, "--silent"], cwd=tmp, capture_output=True, text=True)
             if proc.returncode != 0:

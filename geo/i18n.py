@@ -11,6 +11,8 @@ from pathlib import Path
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DEFAULT_LANG = "de"
+LANGUAGE_ORDER = ("de", "de-einfach", "en", "ar", "tr", "ru", "uk", "fa")
+"""Order in the language picker: German first, then Einfache Sprache; further catalogues follow alphabetically."""
 
 
 @cache
@@ -23,9 +25,27 @@ def catalogue(lang: str) -> dict[str, str]:
         return _flatten(tomllib.load(handle))
 
 
+@cache
 def available_languages() -> dict[str, str]:
-    """Language code → the language's own name, for a language picker."""
-    return {p.stem: catalogue(p.stem).get("sprache.name", p.stem) for p in sorted(LOCALES_DIR.glob("*.toml"))}
+    """Language code → the language's own name, for a language picker (in :data:`LANGUAGE_ORDER`)."""
+    codes = sorted((p.stem for p in LOCALES_DIR.glob("*.toml")),
+                   key=lambda c: (LANGUAGE_ORDER.index(c) if c in LANGUAGE_ORDER else len(LANGUAGE_ORDER), c))
+    return {code: catalogue(code).get("sprache.name", code) for code in codes}
+
+
+def text_direction(lang: str) -> str:
+    """``rtl`` for right-to-left languages (Arabic, Persian), else ``ltr`` (``sprache.richtung``)."""
+    return "rtl" if catalogue(lang).get("sprache.richtung") == "rtl" else "ltr"
+
+
+def html_lang(lang: str) -> str:
+    """The BCP-47 tag for ``<html lang>`` (Einfache Sprache is German: ``de``)."""
+    return catalogue(lang).get("sprache.html_lang") or lang
+
+
+def missing_keys(lang: str) -> list[str]:
+    """Keys of the German catalogue that ``lang`` does not translate (they fall back to German)."""
+    return sorted(set(catalogue(DEFAULT_LANG)) - set(catalogue(lang)))
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:

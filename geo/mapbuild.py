@@ -31,7 +31,7 @@ LABEL_PANE = "qk-labels"
 CHOROPLETH_COLOURS = ("#fee8c8", "#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000", "#7f0000")
 NO_DATA_COLOUR = "#ffffff"
 OFFER_ROW_FIELDS = ("lat", "lon", "name", "traeger", "adresse", "stadtteil_name", "lage_genauigkeit",
-                    "oeffnungszeiten", "website", "telefon", "beschreibung_einfach", "zuletzt_geprueft")
+                    "oeffnungszeiten", "website", "telefon", "beschreibung_einfach", "zuletzt_geprueft", "id")
 """Order of the values in one marker row; must match ``static/qk/qk-map.js``."""
 
 
@@ -45,6 +45,8 @@ class MapOptions:
     """URL prefix of ``static/`` as seen from the page that shows the map."""
     focus_district: str | None = None
     """District id to zoom to; ``None`` shows the whole city."""
+    locate: bool = False
+    """A "my location" button (browser geolocation, reported to the app as a map click)."""
 
 
 def build_map(
@@ -88,6 +90,8 @@ def build_map(
     for hf in HANDLUNGSFELDER:
         offer_layer(offers[offers["handlungsfeld"] == hf.name], hf, cluster, lang).add_to(fmap)
     MapSetup(districts_layer, cluster, lang).add_to(fmap)
+    if options.locate:
+        LocateControl(lang).add_to(fmap)
 
     notes = [t("karte.hinweis_lage", lang)]
     n_unlocated = int((~has_location(offers)).sum())
@@ -243,9 +247,15 @@ class OfferCluster(JSCSSMixin, Layer):
         self.default_css = asset_links(CLUSTER_CSS, asset_base)
 
 
+MAP_CONTROL_TEXTS = {"map": "kartenbereich", "zoomIn": "zoom_rein", "zoomOut": "zoom_raus", "layers": "ebenen",
+                     "closePopup": "popup_schliessen"}
+"""Names of the map region and of Leaflet's controls (``QK.texts`` in ``static/qk/qk-map.js``) → ``karte.*`` keys."""
+
+
 class MapSetup(MacroElement):
-    """Runs ``QK.setup`` once the map, districts and cluster exist: UI language on the frame, pinch-zoom allowed,
-    district shapes out of the tab order, focus kept on the map when clusters open, Escape closes popups."""
+    """Runs ``QK.setup`` once the map, districts and cluster exist: UI language on the frame and its controls,
+    pinch-zoom allowed, district shapes out of the tab order, focus kept on the map when clusters open,
+    Escape closes popups."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -259,7 +269,68 @@ class MapSetup(MacroElement):
         self._name = "MapSetup"
         self.districts = districts
         self.cluster = cluster
-        self.config_json = script_json({"lang": lang})
+        self.config_json = script_json({"lang": lang, "texts": {
+            name: t(f"karte.{key}", lang) for name, key in MAP_CONTROL_TEXTS.items()}})
+
+
+class LocateControl(MacroElement):
+    """The "my location" button (``QK.locateControl``); nothing is sent anywhere but to the app itself."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        QK.locateControl({{ this._parent.get_name() }}, {{ this.config_json }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, lang: str):
+        super().__init__()
+        self._name = "LocateControl"
+        self.config_json = script_json({key: t(f"standort.{key}", lang) for key in ("label", "searching", "failed")})
+
+
+@dataclass(frozen=True)
+class MapFocus:
+    """What the resident chose: a location (EPSG:4326) and an offer to open, and the view that shows them."""
+
+    location: tuple[float, float] | None = None
+    """``(lat, lon)``."""
+    location_label: str = ""
+    offer_id: str | None = None
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
+    """``((south, west), (north, east))``; ``None`` keeps the built map's first view."""
+
+
+class FocusView(MacroElement):
+    """Runs ``QK.focus`` after the offer layers exist: location ring, fitted view, chosen offer opened."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        QK.focus({{ this._parent.get_name() }}, {{ this.cluster.get_name() }}, {{ this.config_json }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, cluster: OfferCluster, focus: MapFocus):
+        super().__init__()
+        self._name = "FocusView"
+        self.cluster = cluster
+        self.config_json = script_json({
+            "location": list(focus.location) if focus.location else None, "locationLabel": focus.location_label,
+            "offerId": focus.offer_id, "bounds": [list(p) for p in focus.bounds] if focus.bounds else None})
+
+
+def add_focus(fmap: folium.Map, focus: MapFocus) -> folium.Map:
+    """Add ``focus`` to a map from :func:`build_map` (call it on a copy: a cached map must stay unchanged)."""
+    cluster = next(child for child in fmap._children.values() if isinstance(child, OfferCluster))
+    FocusView(cluster, focus).add_to(fmap)
+    return fmap
+
+
+def focus_bounds(points: list[tuple[float, float]]) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """Bounds ``((south, west), (north, east))`` around ``(lat, lon)`` points, ``None`` for none."""
+    if not points:
+        return None
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    return (min(lats), min(lons)), (max(lats), max(lons))
 
 
 class OfferLayer(Layer):

@@ -11,10 +11,16 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from urllib.parse import urlsplit
 
+from .attributes import JA, NEIN, months_since, open_state
 from .config import HANDLUNGSFELD_BY_NAME
 from .i18n import t
+from .nearest import DETOUR_FACTOR, WALK_SPEED_KMH, round_distance_m
+
+STALE_AFTER_MONTHS = 12
+"""An offer not checked for longer than this gets a visible "may be outdated" hint."""
 
 _UNSAFE_URL_CHARS = re.compile(r"[\s\"'<>\\`\x00-\x1f\x7f]")
 _PHONE_ALLOWED = re.compile(r"^[0-9 +()/\-–.]{5,40}$")
@@ -68,11 +74,14 @@ def _field(label: str, value_html: str) -> str:
     return f"<dt>{_text(label)}</dt><dd>{value_html}</dd>"
 
 
-def offer_card_html(offer: Mapping[str, object], lang: str = "de", heading_level: int = 3) -> str:
+def offer_card_html(offer: Mapping[str, object], lang: str = "de", heading_level: int = 3,
+                    now: datetime | None = None) -> str:
     """The offer as an HTML fragment (``<article>``); every value escaped, links only where checked.
 
     ``offer`` is a row of the loaded offers (see :mod:`geo.offers`) with
-    ``stadtteil_name`` from the spatial join.
+    ``stadtteil_name`` from the spatial join. With ``now`` (Europe/Berlin) the
+    card says whether the offer is open now and warns when it was last checked
+    more than :data:`STALE_AFTER_MONTHS` months ago.
     """
     def get(key: str) -> str:
         value = offer.get(key, "")
@@ -99,7 +108,8 @@ def offer_card_html(offer: Mapping[str, object], lang: str = "de", heading_level
     district = get("stadtteil_name") or get("stadtteil")
     if district:
         fields.append(_field(t("popup.stadtteil", lang), _text(district)))
-    for label_key, key in (("popup.zeiten", "oeffnungszeiten"), ("liste.zielgruppen", "zielgruppen"),
+    hours_row = () if now is not None else (("popup.zeiten", "oeffnungszeiten"),)
+    for label_key, key in (*hours_row, ("liste.zielgruppen", "zielgruppen"),
                            ("liste.sprachen", "sprachen"), ("liste.kosten", "kosten"),
                            ("liste.barrierefrei", "barrierefrei")):
         if get(key):
@@ -115,8 +125,22 @@ def offer_card_html(offer: Mapping[str, object], lang: str = "de", heading_level
         value = (f'<a href="{_text(url)}" rel="noopener noreferrer nofollow" target="_blank">{_text(website)}</a>'
                  if url else _text(website))
         fields.append(_field(t("popup.website", lang), value))
+    if now is not None:
+        state = open_state(get("oeffnungszeiten"), now)
+        key = {JA: "detail.jetzt_offen", NEIN: "detail.jetzt_zu"}.get(state, "detail.zeiten_unbekannt")
+        fields.insert(0, _field(t("popup.zeiten", lang), _text(t(key, lang)) + (
+            f" ({_data(get('oeffnungszeiten'), lang)})" if get("oeffnungszeiten") else "")))
+        checked = get("zuletzt_geprueft")
+        fields.append(_field(t("detail.zuletzt_geprueft", lang), _text(checked or t("detail.unbekannt", lang))))
     if fields:
         parts.append('<dl class="qk-felder">' + "".join(fields) + "</dl>")
+    if now is not None:
+        age = months_since(get("zuletzt_geprueft"), now)
+        if age is None:
+            parts.append(f'<p class="qk-veraltet" role="note">{_text(t("detail.nie_geprueft", lang))}</p>')
+        elif age > STALE_AFTER_MONTHS:
+            parts.append(f'<p class="qk-veraltet" role="note">'
+                         f'{_text(t("detail.veraltet", lang, datum=get("zuletzt_geprueft")))}</p>')
 
     if get("beschreibung_einfach"):
         parts.append(f'<p><strong>{_text(t("popup.info", lang))}:</strong> {_data(get("beschreibung_einfach"), lang)}</p>')
@@ -127,4 +151,44 @@ def offer_card_html(offer: Mapping[str, object], lang: str = "de", heading_level
     stand = get("stand_quelle") or get("zuletzt_geprueft") or "–"
     parts.append(f'<p class="qk-quelle"><small>{_text(t("liste.stand_quelle", lang, stand=stand, quelle=get("quelle") or "–"))}</small></p>')
     parts.append("</article>")
+    return "".join(parts)
+
+
+def distance_text(distance_m: float, minutes: int, precision: str, lang: str = "de") -> str:
+    """``"350 m Luftlinie · etwa 7 Min. zu Fuß"``; ``ca.`` and a note when only the district is known."""
+    rounded = round_distance_m(distance_m)
+    approx = "_ca" if precision == "stadtteil" else ""
+    if rounded < 1000:
+        return t(f"naehe.entfernung{approx}", lang, m=rounded, min=minutes)
+    km = f"{rounded / 1000:.1f}".replace(".", t("zahl.dezimal", lang))
+    return t(f"naehe.entfernung_km{approx}", lang, km=km, min=minutes)
+
+
+def walking_assumption(lang: str = "de") -> str:
+    """The walking-time assumption in words, with the constants of :mod:`geo.nearest`."""
+    dec = t("zahl.dezimal", lang)
+    return t("naehe.annahme", lang, tempo=f"{WALK_SPEED_KMH:g}".replace(".", dec),
+             umweg=f"{DETOUR_FACTOR:g}".replace(".", dec))
+
+
+def nearest_item_html(offer: Mapping[str, object], lang: str = "de", selected: bool = False) -> str:
+    """One entry of the nearest-offers list: name, Handlungsfeld, distance and walking time, open-state marks.
+
+    ``offer`` is a row of :func:`geo.nearest.nearest_offers` (with ``distanz_m``, ``gehminuten``) after
+    :func:`geo.filters.apply_filter` (``angabe_fehlt``). Every value escaped.
+    """
+    hf = HANDLUNGSFELD_BY_NAME.get(str(offer.get("handlungsfeld", "")))
+    field_name = t(f"handlungsfeld.{hf.key}", lang) if hf else str(offer.get("handlungsfeld", ""))
+    symbol = (f'<span class="qk-hf-symbol" style="background:{hf.color}" aria-hidden="true">{hf.symbol}</span>'
+              if hf else "")
+    distance = distance_text(float(offer["distanz_m"]), int(offer["gehminuten"]), str(offer.get("lage_genauigkeit", "")), lang)
+    unknown = [t(f"angabe.{key}", lang) for key in str(offer.get("angabe_fehlt", "") or "").split(";") if key]
+    place = offer.get("stadtteil_name") or offer.get("stadtteil") or ""
+    parts = [f'<div class="qk-naehe{" qk-naehe-gewaehlt" if selected else ""}">',
+             f'<p class="qk-naehe-name">{symbol}<strong>{_data(offer.get("name", ""), lang)}</strong></p>',
+             f'<p class="qk-naehe-sub">{_text(field_name)}{" · " + _text(place) if place else ""}</p>',
+             f'<p class="qk-naehe-weg">{_text(distance)}</p>']
+    if unknown:
+        parts.append(f'<p class="qk-naehe-unbekannt">{_text(" · ".join(unknown))}</p>')
+    parts.append("</div>")
     return "".join(parts)

@@ -21,6 +21,10 @@ fi
 
 # Leaflet & plugins from the npm registry, checked against pinned SHA-512 sums (see geo/assets.py).
 .venv/bin/python -m geo fetch-assets
+if $want_tests; then
+  # axe-core for the accessibility browser test, pinned and checked the same way (geo/assets.py TEST_ASSETS).
+  .venv/bin/python -c "from geo.assets import TEST_ASSETS, fetch_assets; fetch_assets(assets=TEST_ASSETS)"
+fi
 
 if $want_tests && ! command -v chromium >/dev/null 2>&1; then
   SUDO=""

@@ -9,7 +9,7 @@ import pytest
 from geo.export import offers_csv
 from geo.text import neutralise_formula
 from geo.formatting import format_number
-from geo.i18n import available_languages, catalogue
+from geo.i18n import LANGUAGE_ORDER, available_languages, catalogue, html_lang, missing_keys, t, text_direction
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +24,44 @@ def test_other_catalogues_only_translate_known_keys_with_same_placeholders(lang)
     assert set(other) <= set(german), set(other) - set(german)
     for key, text in other.items():
         assert placeholders(text) == placeholders(german[key]), key
+
+
+def test_the_eight_ui_languages_are_shipped_in_picker_order():
+    assert list(available_languages())[:8] == list(LANGUAGE_ORDER)
+    assert available_languages()["ar"] == "العربية" and available_languages()["de-einfach"] == "Einfache Sprache"
+
+
+@pytest.mark.parametrize("lang", LANGUAGE_ORDER)
+def test_catalogue_is_complete(lang):
+    """Missing keys would fall back to German (t() does that); this test lists them so they get translated."""
+    missing = missing_keys(lang)
+    assert missing == [], f"{lang}.toml: {len(missing)} Schlüssel fehlen (Rückfall auf Deutsch): {missing}"
+
+
+def test_missing_key_falls_back_to_german(monkeypatch, tmp_path):
+    import geo.i18n
+
+    (tmp_path / "de.toml").write_text('[a]\nb = "Deutsch {n}"\nc = "nur Deutsch"\n', encoding="utf-8")
+    (tmp_path / "xx.toml").write_text('[a]\nb = "Andere {n}"\n', encoding="utf-8")
+    monkeypatch.setattr(geo.i18n, "LOCALES_DIR", tmp_path)
+    geo.i18n.catalogue.cache_clear()
+    geo.i18n.available_languages.cache_clear()
+    try:
+        assert t("a.b", "xx", n=1) == "Andere 1"
+        assert t("a.c", "xx") == "nur Deutsch"
+        assert missing_keys("xx") == ["a.c"]
+    finally:
+        geo.i18n.catalogue.cache_clear()
+        geo.i18n.available_languages.cache_clear()
+
+
+@pytest.mark.parametrize("lang, direction, tag", [
+    ("ar", "rtl", "ar"), ("fa", "rtl", "fa"), ("de", "ltr", "de"), ("de-einfach", "ltr", "de"), ("en", "ltr", "en"),
+    ("tr", "ltr", "tr"), ("ru", "ltr", "ru"), ("uk", "ltr", "uk"),
+])
+def test_text_direction_and_html_lang(lang, direction, tag):
+    assert text_direction(lang) == direction
+    assert html_lang(lang) == tag
 
 
 def test_every_key_used_in_code_exists_in_german():

@@ -5,7 +5,7 @@
   "use strict";
   // Row layout produced by geo/mapbuild.py::offer_rows
   var LAT = 0, LON = 1, NAME = 2, TRAEGER = 3, ADRESSE = 4, STADTTEIL = 5, GENAU = 6,
-      ZEITEN = 7, WEBSITE = 8, TELEFON = 9, INFO = 10, STAND = 11;
+      ZEITEN = 7, WEBSITE = 8, TELEFON = 9, INFO = 10, STAND = 11, ID = 12;
 
   function el(tag, cls, value) {
     var node = document.createElement(tag);
@@ -72,7 +72,24 @@
     };
   }
 
+  function name(node, text, withTitle) {
+    if (!node || !text) { return; }
+    node.setAttribute("aria-label", text);
+    if (withTitle) { node.title = text; }
+  }
+
+  // Leaflet names its controls in English; the layer control is built after QK.setup (streamlit-folium
+  // evaluates it last), so it takes its name from QK.texts when it is created.
+  if (L.Control.Layers) {
+    var initLayers = L.Control.Layers.prototype._initLayout;
+    L.Control.Layers.prototype._initLayout = function () {
+      initLayers.apply(this, arguments);
+      name(this._layersLink, window.QK.texts.layers, true);
+    };
+  }
+
   window.QK = {
+    texts: {},
     marker: function (r, cfg) {
       cfg._icon = cfg._icon || icon(cfg, false);
       cfg._iconApprox = cfg._iconApprox || icon(cfg, true);
@@ -80,7 +97,7 @@
       var title = r[NAME] + " (" + cfg.name + (approx ? ", " + cfg.labels.ungefaehr : "") + ")";
       var m = L.marker([r[LAT], r[LON]], {
         icon: approx ? cfg._iconApprox : cfg._icon, keyboard: true, title: title, riseOnHover: true,
-        qkColor: cfg.color
+        qkColor: cfg.color, qkId: r[ID]
       });
       // Popups keep clear of the zoom buttons (top left) and the layer button (top right); on a phone
       // they were opened under them and could not be closed. maxHeight (scrolling) keeps the marker on screen
@@ -114,11 +131,80 @@
       };
       return icon;
     },
+    // The resident's location (a yellow ring) and the offer chosen in the nearest-offers list (opened).
+    focus: function (map, cluster, cfg) {
+      if (cfg.location) {
+        var here = L.circleMarker(cfg.location, {
+          radius: 10, color: "#000000", weight: 3, fillColor: "#ffd400", fillOpacity: 1, className: "qk-here",
+          interactive: true, bubblingMouseEvents: false
+        }).addTo(map);
+        here.bindTooltip(function () { return el("span", "", cfg.locationLabel); });
+        var node = here.getElement && here.getElement();
+        if (node) { node.setAttribute("role", "img"); node.setAttribute("aria-label", cfg.locationLabel); }
+      }
+      if (cfg.bounds) { map.fitBounds(cfg.bounds, { padding: [32, 32], animate: false, maxZoom: 16 }); }
+      if (cfg.offerId) {
+        var target = null;
+        cluster.getLayers().forEach(function (m) { if (m.options.qkId === cfg.offerId) { target = m; } });
+        if (target) {
+          cluster.zoomToShowLayer(target, function () {
+            target.openPopup();
+            if (target._icon) { target._icon.classList.add("qk-selected"); }
+          });
+        }
+      }
+    },
+    // "My location": the browser's geolocation, where the browser allows it, sent to the app as a map click
+    // (streamlit-folium reports clicks as last_clicked). Without the Geolocation API there is no button.
+    locateControl: function (map, cfg) {
+      if (!("geolocation" in navigator)) { return; }
+      var control = L.control({ position: "topleft" });
+      control.onAdd = function () {
+        var div = L.DomUtil.create("div", "leaflet-bar qk-locate");
+        var button = el("button", "qk-locate-button", "\u25CE");
+        button.type = "button";
+        name(button, cfg.label, true);
+        var status = el("span", "qk-locate-status");
+        status.setAttribute("role", "status");
+        div.appendChild(button);
+        div.appendChild(status);
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.on(button, "click", function () {
+          status.textContent = cfg.searching;
+          navigator.geolocation.getCurrentPosition(function (pos) {
+            status.textContent = "";
+            map.fire("click", { latlng: L.latLng(pos.coords.latitude, pos.coords.longitude) });
+          }, function () {
+            status.textContent = cfg.failed;
+          }, { enableHighAccuracy: false, timeout: 10000, maximumAge: 60000 });
+        });
+        return div;
+      };
+      control.addTo(map);
+    },
     setup: function (map, districts, cluster, cfg) {
+      var texts = window.QK.texts = cfg.texts || {};
       document.documentElement.lang = cfg.lang;
-      // folium writes user-scalable=no: that blocks pinch-zoom of the whole frame (WCAG 1.4.4).
-      var meta = document.querySelector('meta[name="viewport"]');
-      if (meta) { meta.setAttribute("content", "width=device-width, initial-scale=1.0"); }
+      // folium writes user-scalable=no, and streamlit-folium appends it after its own viewport tag:
+      // that blocks pinch-zoom (WCAG 1.4.4). Every viewport tag allows zooming.
+      document.querySelectorAll('meta[name="viewport"]').forEach(function (meta) {
+        meta.setAttribute("content", "width=device-width, initial-scale=1.0");
+      });
+      // A named region for screen readers; the controls in the UI language, not Leaflet's English.
+      var container = map.getContainer();
+      container.setAttribute("role", "region");
+      name(container, texts.map, false);
+      if (map.zoomControl) {
+        name(map.zoomControl._zoomInButton, texts.zoomIn, true);
+        name(map.zoomControl._zoomOutButton, texts.zoomOut, true);
+      }
+      container.querySelectorAll(".leaflet-control-layers-toggle").forEach(function (a) { name(a, texts.layers, true); });
+      map.on("popupopen", function (e) {
+        name(e.popup._closeButton, texts.closePopup, false);
+        // A long popup scrolls (maxHeight): keyboard users must be able to focus it to scroll it (WCAG 2.1.1).
+        var content = e.popup._contentNode;
+        if (content && content.scrollHeight > content.clientHeight) { content.tabIndex = 0; }
+      });
       // District shapes are not tab stops (19 unnamed stops before the first offer); their data is in the lists.
       districts.eachLayer(function (layer) {
         var node = layer.getElement && layer.getElement();

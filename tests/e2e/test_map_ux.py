@@ -1,34 +1,69 @@
-"""The map on a phone and with the keyboard (issue 12, defects 4 and 8): each test failed before the fix."""
+"""The map on a phone and with the keyboard (issue 12, defects 4 and 8): each test failed before its fix.
+
+Phone = 390 × 844 with touch, desktop = 1366 × 900. ``axe-core`` (``scripts/install.sh --test``, pinned in
+:data:`geo.assets.TEST_ASSETS`) is injected into the map frame from the local file, never from a CDN.
+"""
 from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
-from .conftest import MAP_IFRAME, map_frame, snap, wait_for_app, wait_for_map, wait_until
+from geo.i18n import t
+
+from .conftest import MAP_IFRAME, PageLog, map_frame, snap, wait_for_app, wait_for_map, wait_until
 from .test_browser import assert_clean
 
+ROOT = Path(__file__).resolve().parents[2]
+AXE_JS = ROOT / "static" / "vendor" / "axe-core" / "axe.min.js"
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+CLUSTER_GROUP_JS = "Object.values(window.map._layers).find(l => l._topClusterLevel)"
+"""The one MarkerClusterGroup of the map (``window.map`` is set by streamlit-folium)."""
 
 
-@pytest.fixture
-def phone(browser, request):
-    """A phone-sized page (390 × 844, touch) with the same request log as ``page``."""
-    from .conftest import PageLog
-    from urllib.parse import urlparse
-
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="de-DE")
+def logged_page(browser, viewport: dict, mobile: bool):
+    """A page in a fresh context with the request log that :func:`assert_clean` reads."""
+    context = browser.new_context(viewport=viewport, is_mobile=mobile, has_touch=mobile, locale="de-DE")
     context.set_default_timeout(30_000)
     page = context.new_page()
     log = PageLog()
     page.on("pageerror", lambda exc: log.page_errors.append(str(exc)))
+    page.on("requestfailed", lambda req: log.failed_requests.append(f"{req.url} ({req.failure})"))
     page.on("request", lambda req: log.hosts.add(urlparse(req.url).netloc))
     page.log = log
+    return page
+
+
+@pytest.fixture
+def phone(browser, request):
+    """A phone-sized page (390 × 844, touch)."""
+    page = logged_page(browser, PHONE, mobile=True)
     yield page
     snap(page, request.node.name)
-    context.close()
+    page.context.close()
 
 
-def open_phone_map(page, base_url: str) -> None:
-    page.goto(base_url + "/")
+@pytest.fixture
+def desktop(browser, request):
+    """A laptop-sized page (1366 × 900, mouse)."""
+    page = logged_page(browser, DESKTOP, mobile=False)
+    yield page
+    snap(page, request.node.name)
+    page.context.close()
+
+
+@pytest.fixture(params=["phone", "desktop"])
+def device(request):
+    """The same test on the phone and on the desktop page; ``device.is_phone`` tells which."""
+    page = request.getfixturevalue(request.param)
+    page.is_phone = request.param == "phone"
+    return page
+
+
+def open_map(page, base_url: str, path: str = "/") -> None:
+    page.goto(base_url + path)
     wait_for_app(page)
     wait_for_map(page)
     # centred: Streamlit's sticky header covers the top 60 px of the page
@@ -41,8 +76,34 @@ def boxes_overlap(a: dict, b: dict) -> bool:
                 or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
 
 
+def frame_eval(page, script: str):
+    """Evaluate ``script`` (a function without arguments) inside the map frame."""
+    return map_frame(page).locator("body").evaluate(f"(body) => ({script})()")
+
+
+def choose_indicator(page, key: str) -> None:
+    """Colour the districts by an indicator through the sidebar (on a phone: open it with », then close it)."""
+    expand = page.locator('[data-testid="stExpandSidebarButton"]')
+    phone = expand.is_visible()
+    if phone:
+        expand.click()
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
+        has_text=t("filter.indikator"))
+    box.click()
+    page.get_by_role("option", name=t(f"indikator.{key}")).click()
+    if phone:
+        page.locator('[data-testid="stSidebarCollapseButton"] button, [data-testid="stSidebarCollapseButton"]').first.click()
+    wait_for_app(page)
+    # the new map replaces the old frame; for a moment both are in the page
+    wait_until(lambda: page.locator(MAP_IFRAME).count() == 1
+               and map_frame(page).locator(".qk-legend").count() == 1, timeout_s=30, message="map with legend")
+    wait_for_map(page)
+
+
+# --- phone layout -----------------------------------------------------------------------------------------
+
 def test_phone_first_screen_shows_offers_and_collapsed_notes(phone, streamlit_server):
-    open_phone_map(phone, streamlit_server)
+    open_map(phone, streamlit_server)
     frame = map_frame(phone)
     container = frame.locator(".leaflet-container").bounding_box()
     visible = [b for b in (m.bounding_box() for m in frame.locator(".qk-marker, .qk-cluster").all()) if b]
@@ -54,30 +115,98 @@ def test_phone_first_screen_shows_offers_and_collapsed_notes(phone, streamlit_se
     assert frame.locator(".qk-control details[open]").count() == 0
 
 
-def test_phone_popup_clear_of_controls_and_closable(phone, streamlit_server):
-    open_phone_map(phone, streamlit_server)
-    frame = map_frame(phone)
+def test_first_view_is_fitted_to_the_offers(device, streamlit_server):
+    open_map(device, streamlit_server)
+    view = frame_eval(device, f"""() => {{
+        const group = {CLUSTER_GROUP_JS};
+        const points = group.getLayers().map(m => m.getLatLng());
+        const bounds = window.map.getBounds();
+        return {{n: points.length, outside: points.filter(p => !bounds.contains(p)).length,
+                 zoom: window.map.getZoom(),
+                 fitted: window.map.getBoundsZoom(L.latLngBounds(points), false, L.point(48, 48))}};
+    }}""")
+    # 43 offers with a place in data/angebote.csv, none of them ended (README, "Daten")
+    assert view["n"] == 43
+    assert view["outside"] == 0, view
+    # the view is the offers' bounds (padding 24 px), not the whole city
+    assert view["zoom"] == pytest.approx(view["fitted"]), view
+
+
+def test_phone_popup_clear_of_controls_and_closable(device, streamlit_server):
+    page = device
+    open_map(page, streamlit_server)
+    frame = map_frame(page)
+    press = (lambda loc: loc.tap()) if page.is_phone else (lambda loc: loc.click())
     singles = frame.locator(".leaflet-marker-pane .qk-marker")
-    for _ in range(8):  # tap clusters (zoom or spiderfy) until a single offer marker shows
-        if singles.count():
-            break
-        frame.locator(".leaflet-marker-pane .qk-cluster").first.tap()
-        phone.wait_for_timeout(800)
     container = frame.locator(".leaflet-container").bounding_box()
-    marker = next(m for m in singles.all() if (b := m.bounding_box()) and boxes_overlap(b, container)
-                  and b["y"] > container["y"] + 90)
-    marker.tap()
+
+    def single_in_view():
+        return next((m for m in singles.all() if (b := m.bounding_box()) and boxes_overlap(b, container)
+                     and b["y"] > container["y"] + 90), None)
+
+    for _ in range(8):  # tap clusters (zoom or spiderfy) until a single offer marker shows
+        if single_in_view():
+            break
+        press(frame.locator(".leaflet-marker-pane .qk-cluster").first)
+        page.wait_for_timeout(800)
+    press(single_in_view())
     title = frame.locator(".leaflet-popup .qk-popup-title")
     title.wait_for(state="visible", timeout=5000)
-    phone.wait_for_timeout(600)  # autopan
+    page.wait_for_timeout(600)  # autopan
+    snap(page, f"popup_open_{'phone' if page.is_phone else 'desktop'}")
     close = frame.locator(".leaflet-popup-close-button").bounding_box()
     layers = frame.locator(".leaflet-control-layers").bounding_box()
     zoom = frame.locator(".leaflet-control-zoom").bounding_box()
     assert not boxes_overlap(close, layers), (close, layers)
     assert not boxes_overlap(title.bounding_box(), zoom), (title.bounding_box(), zoom)
-    frame.locator(".leaflet-popup-close-button").tap()
+    press(frame.locator(".leaflet-popup-close-button"))
     wait_until(lambda: frame.locator(".leaflet-popup").count() == 0, timeout_s=5, message="popup closed by its ×")
     assert frame.locator(".leaflet-control-layers-expanded").count() == 0, "the tap opened the layer list"
+
+
+def test_legend_collapsed_on_phone_open_on_desktop_and_keyboard_toggles_it(device, streamlit_server):
+    page = device
+    page.goto(streamlit_server + "/")
+    wait_for_app(page)
+    wait_for_map(page)
+    choose_indicator(page, "kinderarmut")
+    page.locator(MAP_IFRAME).evaluate("e => e.scrollIntoView({block: 'center'})")
+    frame = map_frame(page)
+    legend = frame.locator(".qk-legend details")
+    container = frame.locator(".leaflet-container").bounding_box()
+    is_open = lambda: legend.evaluate("d => d.open")  # noqa: E731
+    assert is_open() is (not page.is_phone)
+    if page.is_phone:
+        # collapsed: one line, not the lower third of the map
+        assert frame.locator(".qk-legend").bounding_box()["height"] < container["height"] / 10
+    summary = legend.locator("summary")
+    summary.focus()
+    page.keyboard.press("Enter")
+    wait_until(lambda: is_open() is page.is_phone, timeout_s=5, message="Enter on the summary toggles the legend")
+    page.keyboard.press("Enter")
+    wait_until(lambda: is_open() is (not page.is_phone), timeout_s=5, message="Enter toggles it back")
+    if not page.is_phone:
+        snap(page, "legend_desktop")
+
+
+def test_intro_text_says_where_the_filters_are_on_a_phone(phone, desktop, streamlit_server):
+    intro = t("karte.einleitung")
+    # before: "Wählen Sie links …" – on a phone there is nothing on the left but the » button
+    assert "»" in intro and "Wählen Sie links" not in intro
+    for page in (phone, desktop):
+        page.goto(streamlit_server + "/")
+        wait_for_app(page)
+        assert page.get_by_text(intro[:60]).is_visible()
+    expand = phone.locator('[data-testid="stExpandSidebarButton"]')
+    box = expand.bounding_box()
+    assert box and box["x"] < 100 and box["y"] < 100, box  # "oben links"
+    on_screen = lambda page: (lambda b: b is not None and b["x"] >= 0 and b["width"] > 0)(  # noqa: E731
+        page.get_by_role("heading", name=t("filter.titel")).bounding_box())
+    assert not on_screen(phone)
+    expand.click()
+    wait_until(lambda: on_screen(phone), timeout_s=5, message="» opens the sidebar with the filters")
+    # on the desktop the sidebar with the filters is open from the start
+    assert on_screen(desktop)
 
 
 def test_district_labels_lie_below_clusters(page, streamlit_server):
@@ -94,16 +223,48 @@ def test_district_labels_lie_below_clusters(page, streamlit_server):
     assert z[0] is not None and z[0] < z[1] and z[2] == 19, z
 
 
-def test_pinch_zoom_allowed_and_frame_language(page, streamlit_server):
-    page.goto(streamlit_server + "/?lang=en")
+# --- frame document ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("path", "lang"), [("/", "de"), ("/?lang=en", "en")])
+def test_pinch_zoom_allowed_and_frame_language(page, streamlit_server, path, lang):
+    page.goto(streamlit_server + path)
     wait_for_app(page)
     wait_for_map(page)
     frame = map_frame(page)
     body = frame.locator("body")
-    meta = body.evaluate("() => document.querySelector('meta[name=viewport]').getAttribute('content')")
-    assert "user-scalable=no" not in meta and "maximum-scale" not in meta
-    assert body.evaluate("() => document.documentElement.lang") == "en"
+    # streamlit-folium has its own viewport tag and appends folium's (user-scalable=no) after it
+    metas = body.evaluate("() => [...document.querySelectorAll('meta[name=viewport]')].map(m => m.content)")
+    assert metas and not [m for m in metas if "user-scalable=no" in m or "maximum-scale" in m], metas
+    # the component's page says lang="en" by itself
+    assert body.evaluate("() => document.documentElement.lang") == lang
 
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_map_controls_are_named_in_the_ui_language(page, streamlit_server, lang):
+    page.goto(streamlit_server + f"/?lang={lang}")
+    wait_for_app(page)
+    wait_for_map(page)
+    frame = map_frame(page)
+    names = frame_eval(page, f"""() => {{
+        const name = sel => {{ const e = document.querySelector(sel); return e && [e.getAttribute('aria-label'), e.title]; }};
+        const marker = {CLUSTER_GROUP_JS}.getLayers()[0];
+        window.map.setView(marker.getLatLng(), window.map.getMaxZoom(), {{animate: false}});
+        marker.openPopup();
+        const container = document.querySelector('.leaflet-container');
+        return {{zoom_in: name('.leaflet-control-zoom-in'), zoom_out: name('.leaflet-control-zoom-out'),
+                 layers: name('.leaflet-control-layers-toggle'),
+                 close: name('.leaflet-popup-close-button'),
+                 region: [container.getAttribute('role'), container.getAttribute('aria-label')]}};
+    }}""")
+    # before: "Zoom in", "Zoom out", "Layers", "Close popup dialog" (Leaflet's English) in a German page
+    assert names["zoom_in"] == [t("karte.zoom_rein", lang)] * 2
+    assert names["zoom_out"] == [t("karte.zoom_raus", lang)] * 2
+    assert names["layers"] == [t("karte.ebenen", lang)] * 2
+    assert names["close"][0] == t("karte.popup_schliessen", lang)
+    assert names["region"] == ["region", t("karte.kartenbereich", lang)]
+
+
+# --- keyboard ---------------------------------------------------------------------------------------------
 
 def tab_until_marker(page, frame, limit: int = 60) -> int:
     """Tabs from the map container until focus is on an offer marker or cluster (-1 if never)."""
@@ -128,8 +289,8 @@ def test_keyboard_reaches_offers_quickly_and_clusters_have_names(page, streamlit
     assert frame.locator("path.leaflet-interactive[tabindex='0']").count() == 0
     clusters = frame.locator(".leaflet-marker-pane .qk-cluster")
     assert clusters.count() > 0
-    for label in clusters.evaluate_all("els => els.map(e => e.getAttribute('aria-label'))"):
-        assert label and label.endswith("Angebote an dieser Stelle – vergrößern"), label
+    for role, label in clusters.evaluate_all("els => els.map(e => [e.getAttribute('role'), e.getAttribute('aria-label')])"):
+        assert role == "button" and label and label.endswith("Angebote an dieser Stelle – vergrößern"), label
 
 
 def test_enter_on_cluster_keeps_focus_in_the_map_and_escape_closes_popup(page, streamlit_server):
@@ -155,3 +316,38 @@ def test_enter_on_cluster_keeps_focus_in_the_map_and_escape_closes_popup(page, s
     wait_until(lambda: frame.locator(".leaflet-popup").count() == 0, timeout_s=5, message="Escape closes the popup")
     assert "qk-marker" in active(), "focus returns to the marker"
     assert_clean(page, streamlit_server)
+
+
+# --- axe-core ---------------------------------------------------------------------------------------------
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's violations in the map frame: ``[{id, impact, nodes: [html, ...]}]``."""
+    if not AXE_JS.is_file():
+        pytest.skip(f"{AXE_JS.relative_to(ROOT)} missing: run scripts/install.sh --test")
+    body = map_frame(page).locator("body")
+    if body.evaluate("() => typeof window.axe") == "undefined":
+        body.evaluate("(body, src) => { const s = document.createElement('script'); s.textContent = src;"
+                      " document.head.appendChild(s); }", AXE_JS.read_text(encoding="utf-8"))
+    return body.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+        .map(v => ({id: v.id, impact: v.impact,
+                     nodes: v.nodes.map(n => n.html.slice(0, 120) + ' → ' + (n.failureSummary || '').slice(0, 240))}))""")
+
+
+def serious(violations: list[dict]) -> list[dict]:
+    # meta-viewport is only "moderate" in axe, but blocking zoom is defect 11
+    return [v for v in violations if v["impact"] in ("serious", "critical") or v["id"] == "meta-viewport"]
+
+
+def test_axe_finds_no_serious_problem_in_the_map_frame(device, streamlit_server):
+    page = device
+    open_map(page, streamlit_server)
+    assert serious(axe_violations(page)) == []
+    # with the legend (open on the desktop, collapsed on the phone) and a popup open (close button, links)
+    choose_indicator(page, "kinderarmut")
+    frame_eval(page, f"() => {{ const m = {CLUSTER_GROUP_JS}.getLayers()[0];"
+                     " window.map.setView(m.getLatLng(), window.map.getMaxZoom(), {animate: false}); m.openPopup(); }")
+    popup = map_frame(page).locator(".leaflet-popup")
+    popup.locator(".qk-popup-title").wait_for(state="visible", timeout=5000)
+    # Leaflet fades popups in: measured halfway, text and background are blended with the map below
+    wait_until(lambda: popup.evaluate("e => getComputedStyle(e).opacity") == "1", timeout_s=5, message="popup faded in")
+    assert serious(axe_violations(page)) == []
