@@ -71,9 +71,14 @@ def filtered_offers(flt: OfferFilter) -> gpd.GeoDataFrame:
 
 # --- the resident's filters and their URL -----------------------------------------------------------------
 
-_W = {name: f"f_{name}" for name in ("hf", "zg", "sp", "st", "q", "kostenlos", "barrierefrei", "offen", "belegt",
-                                      "beendete")}
-"""Session-state keys of the filter widgets."""
+_FILTER_WIDGETS = ("hf", "zg", "sp", "st", "q", "kostenlos", "barrierefrei", "offen", "belegt", "beendete")
+
+
+def _w(name: str) -> str:
+    """Session-state key of a filter widget, per UI language: Streamlit keeps a multiselect's chosen options
+    as their displayed labels, so after a language switch the old state would show German names. A new
+    language starts with new keys, and :func:`restore_view_from_url` fills them from the URL."""
+    return f"f_{name}.{lang()}"
 LOCATION_STATE = "qk_location"
 OFFER_STATE = "qk_offer"
 _URL_LOADED = "qk_url_loaded"
@@ -85,20 +90,22 @@ def restore_view_from_url(data: Dataset) -> None:
 
     Afterwards the widgets own the state and :func:`write_view_to_url` mirrors it back into the URL.
     """
-    if st.session_state.get(_URL_LOADED) and all(key in st.session_state for key in _W.values()):
+    if st.session_state.get(_URL_LOADED) and all(_w(name) in st.session_state for name in _FILTER_WIDGETS):
         return
     state = params_to_state({k: st.query_params.get(k) for k in STATE_KEYS}, set(data.districts["id"]),
                             set(data.offers["id"]))
     flt = state.filter
-    st.session_state[_W["hf"]] = list(flt.handlungsfelder or [hf.name for hf in HANDLUNGSFELDER])
-    st.session_state[_W["zg"]] = list(flt.zielgruppen)
-    st.session_state[_W["sp"]] = [s for s in flt.sprachen if s in language_options(data.offers)]
-    st.session_state[_W["st"]] = flt.stadtteil_ids[0] if flt.stadtteil_ids else ""
-    st.session_state[_W["q"]] = flt.text
+    st.session_state[_w("hf")] = list(flt.handlungsfelder or [hf.name for hf in HANDLUNGSFELDER])
+    st.session_state[_w("zg")] = list(flt.zielgruppen)
+    st.session_state[_w("sp")] = [s for s in flt.sprachen if s in language_options(data.offers)]
+    st.session_state[_w("st")] = flt.stadtteil_ids[0] if flt.stadtteil_ids else ""
+    st.session_state[_w("q")] = flt.text
     for key, attr in (("kostenlos", "kostenlos"), ("barrierefrei", "barrierefrei"), ("offen", "jetzt_offen"),
                       ("belegt", "nur_belegt"), ("beendete", "beendete")):
-        st.session_state[_W[key]] = getattr(flt, attr)
-    st.session_state[LOCATION_STATE] = state.location
+        st.session_state[_w(key)] = getattr(flt, attr)
+    outside = state.location is not None and not inside_minden(state.location)
+    st.session_state[LOCATION_STATE] = None if outside else state.location
+    st.session_state[_OUTSIDE] = outside
     st.session_state[OFFER_STATE] = state.offer_id
     st.session_state[_URL_LOADED] = True
 
@@ -106,8 +113,8 @@ def restore_view_from_url(data: Dataset) -> None:
 def _reset_filters() -> None:
     """Every filter back to "all offers" (the location and the opened offer stay)."""
     defaults = {"hf": [hf.name for hf in HANDLUNGSFELDER], "zg": [], "sp": [], "st": "", "q": ""}
-    for name, key in _W.items():
-        st.session_state[key] = defaults.get(name, False)
+    for name in _FILTER_WIDGETS:
+        st.session_state[_w(name)] = defaults.get(name, False)
 
 
 def filter_sidebar(data: Dataset, with_text: bool = False) -> OfferFilter:
@@ -117,30 +124,31 @@ def filter_sidebar(data: Dataset, with_text: bool = False) -> OfferFilter:
     with st.sidebar:
         st.header(tr("filter.titel"))
         if with_text:
-            st.text_input(tr("filter.suche"), key=_W["q"], placeholder=tr("liste.suche_beispiel"))
-        st.multiselect(tr("filter.handlungsfeld"), [hf.name for hf in HANDLUNGSFELDER], key=_W["hf"],
+            st.text_input(tr("filter.suche"), key=_w("q"), placeholder=tr("liste.suche_beispiel"))
+        st.multiselect(tr("filter.handlungsfeld"), [hf.name for hf in HANDLUNGSFELDER], key=_w("hf"),
                        format_func=lambda name: tr(f"handlungsfeld.{HANDLUNGSFELD_BY_NAME[name].key}"),
                        placeholder=tr("filter.alle"))
-        st.multiselect(tr("filter.zielgruppe"), list(ZIELGRUPPEN), key=_W["zg"],
+        st.multiselect(tr("filter.zielgruppe"), list(ZIELGRUPPEN), key=_w("zg"),
                        format_func=lambda key: tr(f"zielgruppe.{key}"), placeholder=tr("filter.alle"))
-        st.multiselect(tr("filter.sprache"), languages, key=_W["sp"], help=tr("filter.sprache_hinweis"),
+        st.multiselect(tr("filter.sprache"), languages, key=_w("sp"), help=tr("filter.sprache_hinweis"),
                        placeholder=tr("filter.alle"))
-        st.checkbox(tr("filter.kostenlos"), key=_W["kostenlos"])
-        st.checkbox(tr("filter.barrierefrei"), key=_W["barrierefrei"])
-        st.checkbox(tr("filter.jetzt_offen"), key=_W["offen"])
-        st.checkbox(tr("filter.nur_belegt"), key=_W["belegt"], help=tr("filter.nur_belegt_hilfe"))
-        st.selectbox(tr("filter.stadtteil"), ["", *names], key=_W["st"],
+        st.checkbox(tr("filter.kostenlos"), key=_w("kostenlos"))
+        st.checkbox(tr("filter.barrierefrei"), key=_w("barrierefrei"))
+        st.checkbox(tr("filter.jetzt_offen"), key=_w("offen"))
+        st.checkbox(tr("filter.nur_belegt"), key=_w("belegt"), help=tr("filter.nur_belegt_hilfe"))
+        st.selectbox(tr("filter.stadtteil"), ["", *names], key=_w("st"),
                      format_func=lambda i: names.get(i, tr("filter.alle_stadtteile")))
-        st.checkbox(tr("filter.beendete"), key=_W["beendete"])
+        st.checkbox(tr("filter.beendete"), key=_w("beendete"))
         st.button(tr("filter.zuruecksetzen"), key="qk_filter_reset", on_click=_reset_filters)
-    chosen = st.session_state[_W["hf"]]
-    district = st.session_state[_W["st"]]
+    chosen = st.session_state[_w("hf")]
+    district = st.session_state[_w("st")]
     return OfferFilter(
-        handlungsfelder=tuple(chosen), stadtteil_ids=(district,) if district else None,
-        zielgruppen=tuple(st.session_state[_W["zg"]]), sprachen=tuple(st.session_state[_W["sp"]]),
-        kostenlos=st.session_state[_W["kostenlos"]], barrierefrei=st.session_state[_W["barrierefrei"]],
-        jetzt_offen=st.session_state[_W["offen"]], nur_belegt=st.session_state[_W["belegt"]],
-        text=st.session_state[_W["q"]] if with_text else "", beendete=st.session_state[_W["beendete"]])
+        # nothing chosen = all (the placeholder says "Alle"), never an empty map
+        handlungsfelder=tuple(chosen) or None, stadtteil_ids=(district,) if district else None,
+        zielgruppen=tuple(st.session_state[_w("zg")]), sprachen=tuple(st.session_state[_w("sp")]),
+        kostenlos=st.session_state[_w("kostenlos")], barrierefrei=st.session_state[_w("barrierefrei")],
+        jetzt_offen=st.session_state[_w("offen")], nur_belegt=st.session_state[_w("belegt")],
+        text=st.session_state[_w("q")] if with_text else "", beendete=st.session_state[_w("beendete")])
 
 
 def chosen_location() -> Location | None:
@@ -164,6 +172,7 @@ _PLACE = "f_ort"
 _PLACE_PROBLEM = "qk_place_problem"
 _CLEAR_PLACE = "qk_clear_place"
 _LAST_CLICK = "qk_last_click"
+_OUTSIDE = "qk_outside"
 
 
 def _place_chosen() -> None:
@@ -177,9 +186,16 @@ def _place_chosen() -> None:
     if location is None:
         location, hits = resolve_place_text(places, str(value))
         if location is None:
-            st.session_state[_PLACE_PROBLEM] = (str(value), [place_choices(hits)[i] for i in hits["id"]])
+            labels = place_choices(hits)
+            st.session_state[_PLACE_PROBLEM] = (str(value), [(i, labels[i]) for i in hits["id"]])
             return
     set_location(location)
+
+
+def _suggestion_chosen(place_id: str) -> None:
+    st.session_state[_PLACE_PROBLEM] = None
+    st.session_state[_CLEAR_PLACE] = True
+    set_location(location_from_place(gazetteer(), place_id))
 
 
 def location_box() -> Location | None:
@@ -193,13 +209,17 @@ def location_box() -> Location | None:
     st.selectbox(tr("standort.suche"), list(choices), key=_PLACE, index=None, placeholder=tr("standort.suche_platzhalter"),
                  format_func=lambda i: choices.get(i, i), accept_new_options=True, on_change=_place_chosen)
     st.caption(tr("standort.hilfe"))
+    if st.session_state.pop(_OUTSIDE, False):
+        st.warning(tr("standort.ausserhalb"), icon=":material/wrong_location:")
     problem = st.session_state.get(_PLACE_PROBLEM)
     if problem:
         text, suggestions = problem
-        message = tr("standort.unbekannt", text=text)
         if suggestions:
-            message += " " + tr("standort.vorschlaege") + " " + " · ".join(suggestions)
-        st.warning(message, icon=":material/search_off:")
+            st.warning(tr("standort.vorschlaege"), icon=":material/search:")
+            for place_id, label in suggestions:
+                st.button(label, key=f"qk_vorschlag_{place_id}", on_click=_suggestion_chosen, args=(place_id,))
+        else:
+            st.warning(tr("standort.unbekannt", text=text), icon=":material/search_off:")
     location = chosen_location()
     if location is not None:
         if location.quelle == "ort":
@@ -229,8 +249,8 @@ def take_map_click(result: dict | None) -> None:
     location = Location(float(clicked["lat"]), float(clicked["lng"]), "karte")
     if not inside_minden(location):
         st.session_state[_PLACE_PROBLEM] = None
-        st.warning(tr("standort.ausserhalb"), icon=":material/wrong_location:")
-        return
+        st.session_state[_OUTSIDE] = True  # shown under the place search after the rerun
+        st.rerun()
     set_location(location)
     st.session_state[_CLEAR_PLACE] = True
     st.rerun()

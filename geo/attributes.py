@@ -41,9 +41,16 @@ _FREE = tuple(search_key(s) for s in ("kostenlos", "kostenfrei", "gratis", "Eint
                                         "ohne Kosten", "0 Euro"))
 
 
+def cell_text(value: object) -> str:
+    """A cell as text: ``None`` and NaN (empty cells in hand-built frames) are ``""``."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value)
+
+
 def split_list(value: object) -> list[str]:
     """A ``;``-separated cell as a list of trimmed, non-empty items."""
-    return [part.strip() for part in str(value or "").split(";") if part.strip()]
+    return [part.strip() for part in cell_text(value).split(";") if part.strip()]
 
 
 def target_groups(value: object) -> frozenset[str]:
@@ -69,7 +76,7 @@ def offer_languages(value: object) -> tuple[str, ...]:
 
 def is_free(value: object) -> str:
     """``ja`` if the ``kosten`` cell says free of charge, ``unbekannt`` if empty or ``unbekannt``, else ``nein``."""
-    folded = search_key(value)
+    folded = search_key(cell_text(value))
     if not folded or folded == "unbekannt":
         return UNBEKANNT
     if folded.startswith(_FREE):
@@ -79,7 +86,7 @@ def is_free(value: object) -> str:
 
 def is_accessible(value: object) -> str:
     """The ``barrierefrei`` cell as ``ja`` / ``nein`` / ``unbekannt``."""
-    text = str(value or "").strip().lower()
+    text = cell_text(value).strip().lower()
     return text if text in (JA, NEIN) else UNBEKANNT
 
 
@@ -99,11 +106,12 @@ def open_state(hours: object, at: datetime) -> str:
     ``unbekannt``. Public holidays: the parser knows Germany's nationwide ones
     (``PH``); NRW-only holidays such as Fronleichnam are not known to it.
     """
-    text = str(hours or "").strip()
+    text = cell_text(hours).strip()
     parsed = _parsed_hours(text) if text else None
     if parsed is None:
         return UNBEKANNT
-    moment = at if at.tzinfo else at.replace(tzinfo=TIMEZONE)
+    # the parser accepts ZoneInfo only (not datetime.timezone.utc): any aware time is converted first
+    moment = at.astimezone(TIMEZONE) if at.tzinfo else at.replace(tzinfo=TIMEZONE)
     if parsed.is_open(moment):
         return JA
     if parsed.is_closed(moment):
@@ -123,10 +131,12 @@ def months_since(date_text: object, today: datetime) -> int | None:
     A year alone counts from its December (the most favourable reading): "2020" is
     72 months old on 2026-12-01.
     """
-    parts = str(date_text or "").strip().split("-")
+    parts = cell_text(date_text).strip().split("-")
     try:
         year = int(parts[0])
         month = int(parts[1]) if len(parts) > 1 else 12
     except ValueError:
+        return None
+    if not 1 <= month <= 12:
         return None
     return (today.year - year) * 12 + (today.month - month)

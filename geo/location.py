@@ -88,14 +88,20 @@ def location_from_place(gazetteer: pd.DataFrame, place_id: str) -> Location | No
 
 
 def resolve_place_text(gazetteer: pd.DataFrame, text: str, limit: int = 5) -> tuple[Location | None, pd.DataFrame]:
-    """A free-typed place name → its location when exactly one entry (or one exact name) matches,
-    plus the matching entries as suggestions (tolerant search, see :func:`geo.gazetteer.find_places`).
+    """A free-typed place name → its location when it is unambiguous, plus the matching entries as suggestions
+    (tolerant search, see :func:`geo.gazetteer.find_places`).
+
+    Unambiguous: exactly one entry has this name, else exactly one entry's name starts with it
+    (``"Bärenk"`` → Bärenkämpen, although "Sieben Bauern (Bärenkämpen)" matches too), else only one entry matches.
     """
-    hits = find_places(gazetteer, text, limit=limit)
+    hits = find_places(gazetteer, text, limit=len(gazetteer))
     if hits.empty:
         return None, hits
-    exact = hits[hits["name"].map(search_key) == search_key(text)]
-    if len(hits) == 1 or len(exact) == 1:
-        row = (exact if len(exact) == 1 else hits).iloc[0]
-        return location_from_place(gazetteer, row["id"]), hits
-    return None, hits
+    key = search_key(text)
+    names = hits["name"].map(search_key)
+    for candidates in (hits[names == key], hits[names.str.startswith(key)]):
+        if len(candidates) == 1:
+            return location_from_place(gazetteer, candidates.iloc[0]["id"]), hits.head(limit)
+    if len(hits) == 1:
+        return location_from_place(gazetteer, hits.iloc[0]["id"]), hits
+    return None, hits.head(limit)

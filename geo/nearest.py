@@ -78,8 +78,13 @@ def nearest_labels(points: OfferPoints, x: float, y: float, k: int | None = 10) 
         return np.empty(0, dtype=object), np.empty(0)
     dist = np.hypot(points.xy[:, 0] - x, points.xy[:, 1] - y)
     n = len(dist) if k is None else min(k, len(dist))
-    candidates = np.arange(len(dist)) if n == len(dist) else np.argpartition(dist, n - 1)[:n]
-    order = candidates[np.lexsort((candidates, dist[candidates]))]
+    if n < len(dist):
+        # argpartition picks any of several offers tied at the k-th distance: keep all of them, sort, cut.
+        kth = dist[np.argpartition(dist, n - 1)[n - 1]]
+        candidates = np.flatnonzero(dist <= kth)
+    else:
+        candidates = np.arange(len(dist))
+    order = candidates[np.lexsort((candidates, dist[candidates]))][:n]
     return points.labels[order], dist[order]
 
 

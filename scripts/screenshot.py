@@ -1,9 +1,12 @@
 """Take the README screenshots of the running app (headless Debian chromium).
 
 Usage: .venv/bin/python scripts/screenshot.py http://127.0.0.1:8501/ docs/screenshot-karte.png [--phone]
+       .venv/bin/python scripts/screenshot.py "http://127.0.0.1:8501/?ort=52.289,8.916" docs/screenshot-naehe.png --phone --naehe
 
 ``--phone``: 390 × 844 px like a common smartphone; the districts are coloured by child
 poverty through the sidebar (opened with its » button) and the map is scrolled into view.
+``--naehe``: for a URL with a location: no colouring; one tall phone screenshot from the map down to the
+first entries of the nearest-offers list.
 """
 import sys
 
@@ -12,6 +15,23 @@ from playwright.sync_api import sync_playwright
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 MAP = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+def nearest_view(url: str, out: str) -> None:
+    """Phone: the map with the location ring and the nearest-offers list below it, as one image."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 390, "height": 1500}, device_scale_factor=2, is_mobile=True,
+                                has_touch=True, locale="de-DE")
+        page.goto(url)
+        page.frame_locator(MAP).locator(".qk-here").wait_for(state="attached", timeout=30000)
+        page.locator(".qk-naehe").first.wait_for(timeout=30000)
+        page.wait_for_timeout(1500)
+        page.locator('[data-testid="stMain"] h3').filter(has_text="Wo sind Sie").evaluate(
+            "e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(800)
+        page.screenshot(path=out)
+        browser.close()
 
 
 def main(url: str, out: str, phone: bool = False) -> None:
@@ -29,7 +49,10 @@ def main(url: str, out: str, phone: bool = False) -> None:
             page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.click()
             page.wait_for_timeout(800)
         # colour the districts by child poverty
-        page.get_by_label("Stadtteile einfärben nach").click()
+        box = page.get_by_label("Stadtteile einfärben nach")
+        box.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        box.click()
         page.get_by_role("option", name="Minderjährige in SGB-II-/AsylbLG-Haushalten").click()
         page.wait_for_timeout(2500)
         if phone:
@@ -45,4 +68,7 @@ def main(url: str, out: str, phone: bool = False) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], "--phone" in sys.argv[3:])
+    if "--naehe" in sys.argv[3:]:
+        nearest_view(sys.argv[1], sys.argv[2])
+    else:
+        main(sys.argv[1], sys.argv[2], "--phone" in sys.argv[3:])

@@ -1,5 +1,6 @@
 """The Streamlit app and each page run without exception (AppTest, no browser)."""
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -194,3 +195,58 @@ def test_operator_city_outline_is_used_for_the_offer_check(tmp_path, monkeypatch
     located = data.offers[data.offers.geometry.notna()]
     assert len(located) and (located["stadtteil_id"] == "innenstadt").all()
     assert len(data.rejected["angebote.csv"]) > 0
+
+
+# --- the resident's view (issue 13) ---------------------------------------------------------------------
+
+def html_blocks(at: AppTest) -> list[str]:
+    return [e.proto.body for e in at.get("html")]
+
+
+def test_location_in_the_link_lists_the_nearest_offers_in_order():
+    at = run("app_pages/karte.py", ort="52.289,8.916")
+    assert not at.exception, at.exception
+    items = [h for h in html_blocks(at) if 'class="qk-naehe' in h]
+    assert len(items) == 10
+    metres = [int(m) for h in items for m in re.findall(r"(\d+) m Luftlinie", h)[:1]]
+    assert metres == sorted(metres) and metres[0] < 300, metres
+    # the map gets the location ring and the fitted view
+    args = json.loads(at.get("component_instance")[0].proto.json_args)
+    assert "QK.focus(" in args["script"] and "52.289" in args["script"]
+
+
+def test_filters_come_from_the_link_and_go_back_into_it():
+    at = run("app_pages/karte.py", hf="bildung", zg="kinder", kostenlos="1", st="innenstadt")
+    assert not at.exception, at.exception
+    fields = at.sidebar.multiselect[0]
+    assert fields.value == ["Bildung"]
+    assert at.sidebar.multiselect[1].value == ["kinder"]
+    assert [c.value for c in at.sidebar.checkbox if c.label == "Nur kostenlose"] == [True]
+    assert dict(at.query_params) == {"hf": "bildung", "zg": "kinder", "kostenlos": "1", "st": "innenstadt"}
+    # a change in the sidebar goes into the link
+    at.sidebar.multiselect[0].set_value(["Bildung", "Wohnen"]).run()
+    assert at.query_params["hf"] == "bildung,wohnen"
+
+
+def test_a_link_location_outside_minden_is_refused_with_a_message():
+    at = run("app_pages/karte.py", ort="52.020,8.530")  # Bielefeld
+    assert not at.exception, at.exception
+    assert any("außerhalb von Minden" in w.value for w in at.warning)
+    assert not [h for h in html_blocks(at) if 'class="qk-naehe' in h]
+    assert "ort" not in at.query_params
+
+
+def test_an_opened_offer_in_the_link_shows_its_detail_with_the_outdated_hint():
+    at = run("app_pages/karte.py", angebot="quartiersbuero-rechte-weserseite")
+    assert not at.exception, at.exception
+    cards = [h for h in html_blocks(at) if 'class="qk-angebot"' in h]
+    assert len(cards) == 1 and "Quartiersbüro Rechte Weserseite" in cards[0]
+    assert "vor mehr als 12 Monaten" in cards[0]  # zuletzt_geprueft 2017-11
+
+
+@pytest.mark.parametrize("lang", ["ar", "fa", "tr", "ru", "uk", "de-einfach"])
+def test_every_ui_language_runs_the_map_page(lang):
+    at = run("app_pages/karte.py", lang=lang, ort="52.289,8.916")
+    assert not at.exception, at.exception
+    from geo.i18n import t
+    assert at.title[0].value == t("karte.titel", lang)

@@ -89,8 +89,14 @@ def choose_indicator(page, key: str) -> None:
         expand.click()
     box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
         has_text=t("filter.indikator"))
+    # it is at the end of a long sidebar: a click that has to scroll the sidebar first only focuses the box
+    box.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
     box.click()
-    page.get_by_role("option", name=t(f"indikator.{key}")).click()
+    option = page.get_by_role("option", name=t(f"indikator.{key}"))
+    if not option.count():
+        box.click()
+    option.click()
     if phone:
         page.locator('[data-testid="stSidebarCollapseButton"] button, [data-testid="stSidebarCollapseButton"]').first.click()
     wait_for_app(page)
