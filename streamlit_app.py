@@ -12,6 +12,7 @@ keep_language()
 navigation = st.navigation([
     st.Page("app_pages/karte.py", title=tr("seite.karte"), icon=":material/map:", default=True),
     st.Page("app_pages/angebote.py", title=tr("seite.angebote"), icon=":material/list:", url_path="angebote"),
+    st.Page("app_pages/luecken.py", title=tr("seite.luecken"), icon=":material/grid_on:", url_path="luecken"),
     st.Page("app_pages/stadtteile.py", title=tr("seite.stadtteile"), icon=":material/bar_chart:", url_path="stadtteile"),
     st.Page("app_pages/datenquellen.py", title=tr("seite.datenquellen"), icon=":material/menu_book:", url_path="datenquellen"),
 ])

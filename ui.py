@@ -14,6 +14,8 @@ import folium
 import geopandas as gpd
 
 from geo.attributes import TIMEZONE, ZIELGRUPPEN
+from geo.coverage import coverage_table, gap_grid, grid_cells, straight_line_radius
+from geo.overview import latest_population
 from geo.config import HANDLUNGSFELD_BY_NAME, HANDLUNGSFELDER, MAX_MAP_MARKERS, STATIC_DIR, Settings, load_settings
 from geo.dataset import Dataset, load_dataset
 from geo.filters import OfferFilter, apply_filter, filter_offers, language_options
@@ -67,6 +69,25 @@ def shown_offers(fields: tuple[str, ...] | None, district_ids: tuple[str, ...] |
 def filtered_offers(flt: OfferFilter) -> gpd.GeoDataFrame:
     """The offers matching a resident's filter now (see :func:`geo.filters.apply_filter`)."""
     return apply_filter(dataset().offers, flt, now() if flt.jetzt_offen else None)
+
+
+@st.cache_resource(show_spinner=False)
+def base_grid(cell_m: float):
+    """The grid over the districts (EPSG:25832), built once; gap pages add distances to a copy."""
+    return grid_cells(dataset().districts, cell_m)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def coverage_for(flt: OfferFilter, walk_m: float, cell_m: float, moment: datetime | None):
+    """Coverage table and gap grid for one filter and walking distance (shared by all sessions).
+
+    ``moment`` is set only with "jetzt geöffnet" (it changes the offers)."""
+    data = dataset()
+    offers = apply_filter(data.offers, flt, moment)
+    radius = straight_line_radius(walk_m)
+    table = coverage_table(data.districts, offers, radius, latest_population(data.indicators))
+    grid = gap_grid(data.districts, offers, radius, cells=base_grid(cell_m))
+    return table, grid
 
 
 # --- the resident's filters and their URL -----------------------------------------------------------------
