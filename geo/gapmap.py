@@ -21,6 +21,7 @@ from .formatting import format_number
 from .i18n import t
 from .join import has_location
 from .mapbuild import HtmlControl, template_safe_html
+from .nearest import DETOUR_FACTOR
 
 GRID_PANE = "qk-grid"
 CLASS_COLOURS = ("#f7fcb9", "#addd8e", "#41ab5d", "#005a32")
@@ -35,8 +36,9 @@ def distance_classes(distances: np.ndarray, radius_m: float) -> np.ndarray:
 
 
 def class_labels(radius_m: float, lang: str = "de") -> list[str]:
-    """Legend texts of the four classes, with the distances as straight-line metres."""
-    m = lambda x: format_number(round(x / 10) * 10, 0, lang)  # noqa: E731
+    """Legend texts of the four classes in estimated walking metres (straight line × ``DETOUR_FACTOR``),
+    the unit of the page's slider: for an 800 m walk (radius 615 m) "bis 400 m", "400–800 m", …"""
+    m = lambda x: format_number(round(x * DETOUR_FACTOR / 10) * 10, 0, lang)  # noqa: E731
     return [t("luecken.klasse_0", lang, a=m(radius_m / 2)), t("luecken.klasse_1", lang, a=m(radius_m / 2), b=m(radius_m)),
             t("luecken.klasse_2", lang, a=m(radius_m), b=m(2 * radius_m)), t("luecken.klasse_3", lang, a=m(2 * radius_m))]
 
@@ -64,7 +66,7 @@ def add_gap_layer(fmap: folium.Map, grid: gpd.GeoDataFrame, radius_m: float, nam
     folium.GeoJson(frame.to_json(drop_id=True), name=t("luecken.ebene", lang), style_function=style,
                    tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
                    pane=GRID_PANE, control=True, overlay=True).add_to(fmap)
-    rows = [f"<h2>{html.escape(t('luecken.legende', lang))}</h2>"]
+    rows = []
     for cls, label in enumerate(labels):
         rows.append(f'<div class="qk-legend-row"><span class="qk-swatch" style="background:{CLASS_COLOURS[cls]}"></span>'
                     f"{html.escape(label)}</div>")

@@ -8,7 +8,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["streamlit_app.py", "app_pages/karte.py", "app_pages/angebote.py", "app_pages/stadtteile.py", "app_pages/datenquellen.py"]
+PAGES = ["streamlit_app.py", "app_pages/karte.py", "app_pages/angebote.py", "app_pages/luecken.py", "app_pages/stadtteile.py",
+         "app_pages/datenquellen.py"]
 
 
 @pytest.fixture(autouse=True)
@@ -250,3 +251,40 @@ def test_every_ui_language_runs_the_map_page(lang):
     assert not at.exception, at.exception
     from geo.i18n import t
     assert at.title[0].value == t("karte.titel", lang)
+
+
+# --- Versorgungslücken (issue 14) -------------------------------------------------------------------------
+
+def coverage_rows(at: AppTest) -> dict[str, dict]:
+    table = at.dataframe[0].value
+    return {row["Stadtteil"]: row for _, row in table.iterrows()}
+
+
+def test_gap_page_table_follows_the_filters_and_the_walking_distance():
+    from geo.config import load_settings
+    from geo.dataset import load_dataset
+
+    offers = load_dataset(load_settings()).offers
+    current = offers[offers["status"] != "beendet"]
+    in_centre = current[current["stadtteil_id"] == "innenstadt"]
+
+    at = run("app_pages/luecken.py")
+    assert not at.exception, at.exception
+    rows = coverage_rows(at)
+    assert rows["Innenstadt"]["Angebote im Stadtteil"] == str(len(in_centre))
+    unassigned = rows["nicht zugeordnet (ohne Ort oder außerhalb aller Stadtteile)"]
+    assert unassigned["Angebote im Stadtteil"] == str(int((current["stadtteil_id"] == "").sum()))
+    assert rows["Bärenkämpen"]["Angebote je 1.000 Minderjährige"] == "n/a"  # no source gives minors per district
+    share_800 = float(rows["Bärenkämpen"]["Fläche mit Angebot in 800 m Gehweg (%)"].replace(",", "."))
+
+    # second setting: Bildung only, 300 m walk
+    at.sidebar.multiselect[0].set_value(["Bildung"]).run()
+    at.slider(key="l_gehweg").set_value(300).run()
+    assert not at.exception, at.exception
+    rows = coverage_rows(at)
+    assert rows["Innenstadt"]["Angebote im Stadtteil"] == str(int((in_centre["handlungsfeld"] == "Bildung").sum()))
+    share_300 = float(rows["Bärenkämpen"]["Fläche mit Angebot in 300 m Gehweg (%)"].replace(",", "."))
+    assert share_300 < share_800
+    assert at.query_params["hf"] == "bildung"
+    ranking = [h for h in html_blocks(at) if "qk-rangfolge" in h]
+    assert ranking and "Lückenwert" in ranking[0]

@@ -170,11 +170,12 @@ def test_mouse_click_on_a_marker_with_the_map_partly_below_the_fold(page, stream
 
 # --- all pages --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["/", "/angebote", "/stadtteile", "/datenquellen", "/?lang=en"])
+@pytest.mark.parametrize("path", ["/", "/angebote", "/luecken", "/stadtteile", "/datenquellen", "/?lang=en",
+                                  "/luecken?lang=ar&hf=bildung"])
 def test_every_page_loads_without_exception(page, streamlit_server, path):
     page.goto(streamlit_server + path)
     wait_for_app(page)
-    if path in ("/", "/?lang=en"):
+    if path in ("/", "/?lang=en") or path.startswith("/luecken"):
         wait_for_map(page)
     snap(page, "page_" + (path.strip("/?").replace("=", "_") or "root"))
     assert page.locator(EXCEPTION_BOX).count() == 0, page.locator(EXCEPTION_BOX).first.inner_text()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .conftest import wait_for_app, wait_until, write_offer_rows
+from .conftest import map_frame, wait_for_app, wait_for_map, wait_until, write_offer_rows
 from .test_browser import assert_clean, open_map
 
 SIDEBAR_LINK = '[data-testid="stSidebarNav"] a'
@@ -61,3 +61,23 @@ def test_list_page_links_only_the_website_with_its_exact_address(page, server_fa
     assert '=HYPERLINK("http://evil.example","x")' in text
     assert "Mehr unter https://evil.example/phish oder www.evil.example" in text
     assert_clean(page, server.base_url)
+
+
+def test_gap_map_shows_the_grid_with_a_legend_and_gap_cells(page, streamlit_server):
+    """Versorgungslücken: the grid layer under the offers, gap cells outlined, the legend names the classes."""
+    from geo.i18n import t
+
+    page.goto(streamlit_server + "/luecken?hf=bildung")
+    wait_for_app(page)
+    wait_for_map(page)
+    frame = map_frame(page)
+    # grid pieces are paths in their own pane (below districts and markers)
+    cells = frame.locator(".leaflet-qk-grid-pane path")
+    assert cells.count() > 1000
+    assert frame.locator(".qk-legend").filter(has_text=t("luecken.legende")).count() == 1
+    legend = frame.locator(".qk-legend").inner_text()
+    assert "Lücke" in legend
+    ranking = page.locator("ol.qk-rangfolge li")
+    assert ranking.count() >= 5
+    assert ranking.first.inner_text().startswith(("Rechtes Weserufer", "Rodenbeck", "Bärenkämpen"))
+    assert_clean(page, streamlit_server)
