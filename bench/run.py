@@ -1,4 +1,4 @@
-"""Messungen: Kartenbau, explore()-Vergleich, räumliche Zuordnung, Nächste-10-Suche, 250-m-Raster.
+"""Messungen: Kartenbau, explore()-Vergleich, räumliche Zuordnung, Nächste-10-Suche, 250-m-Raster, Abdeckung.
 
     .venv/bin/python -m bench.run                      # shipped,1000,10000,100000, je 5 Läufe
     .venv/bin/python -m bench.run --smoke              # shipped,1000, je 3 Läufe (< 60 s)
@@ -33,11 +33,13 @@ import pandas as pd
 import shapely
 
 from geo.config import METRIC_CRS, load_settings
+from geo.coverage import coverage_table, gap_grid, grid_cells, straight_line_radius
 from geo.dataset import load_dataset
 from geo.join import assign_districts, has_location
 from geo.mapbuild import MapOptions, build_map, offer_rows, pack_rows, script_json
 from geo.nearest import nearest_labels, nearest_offers, offer_points
 from geo.offers import read_offers
+from geo.overview import latest_population
 
 from .synthetic import sample_points_metric, synthetic_offers
 
@@ -51,6 +53,8 @@ EXPLORE_GROWTH = 2.5
 N_QUERIES = 100
 K_NEAREST = 10
 CELL_M = 250.0
+COVERAGE_WALK_M = 800.0
+"""Gehweg der Lückenseite (Standard des Schiebereglers); Radius = straight_line_radius(800) ≈ 615 m Luftlinie."""
 SEED = 20261123
 
 
@@ -206,6 +210,14 @@ def coverage_grid(offers: gpd.GeoDataFrame, bounds_metric: tuple[float, float, f
     return np.bincount(iy[inside] * nx + ix[inside], minlength=nx * ny).reshape(ny, nx)
 
 
+def coverage_and_gaps(districts: gpd.GeoDataFrame, offers: gpd.GeoDataFrame, population: dict,
+                      radius_m: float, cells: gpd.GeoDataFrame | None = None) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """What the gap page computes (``ui.coverage_for`` without the filter): the coverage table of all districts
+    and the gap grid; ``cells=None`` builds the 250-m grid as well, else it is reused as the app does."""
+    table = coverage_table(districts, offers, radius_m, population)
+    return table, gap_grid(districts, offers, radius_m, CELL_M, cells=cells)
+
+
 # --- driver -------------------------------------------------------------------------------------
 
 def parse_sizes(text: str) -> list[str | int]:
@@ -231,6 +243,9 @@ def run(sizes: list[str | int], repeat: int, explore_limit_s: float = EXPLORE_LI
     city = shapely.union_all(metric_districts.geometry.values)
     qx, qy = sample_points_metric(city, N_QUERIES, np.random.default_rng(SEED + 1))
     queries_xy = np.column_stack([qx, qy])
+    population = latest_population(indicators)
+    coverage_radius = straight_line_radius(COVERAGE_WALK_M)
+    base_cells = grid_cells(districts, CELL_M)  # built once, like ui.base_grid
 
     rows: list[Row] = []
     notes: list[str] = [
@@ -334,6 +349,19 @@ def run(sizes: list[str | int], repeat: int, explore_limit_s: float = EXPLORE_LI
         rows.append(timed_row(label, f"Raster {CELL_M:.0f} m: Angebote je Zelle", grid))
         notes.append(f"{label}: Raster {counts.shape[1]}×{counts.shape[0]} Zellen, {int((counts > 0).sum())} belegt, "
                      f"{int(counts.sum())} Angebote gezählt, höchstens {int(counts.max())} je Zelle.")
+
+        log(f"[{label}] Abdeckung + Lückenraster …")
+        walk = f"{COVERAGE_WALK_M:.0f} m Gehweg"
+        cov = measure(lambda: coverage_and_gaps(districts, offers, population, coverage_radius, base_cells), repeat)
+        rows.append(timed_row(label, f"Abdeckung + Lückenraster ({walk}): coverage_table + gap_grid, "
+                                     "Raster wiederverwendet", cov))
+        cov_full = measure(lambda: coverage_and_gaps(districts, offers, population, coverage_radius), repeat)
+        rows.append(timed_row(label, f"Abdeckung + Lückenraster ({walk}): inklusive Rasteraufbau (grid_cells)", cov_full))
+        table, gaps = cov.result
+        shares = table["anteil_versorgt"].iloc[:-1]
+        notes.append(f"{label}: Abdeckung bei {walk} ({coverage_radius:.0f} m Luftlinie): {len(base_cells)} "
+                     f"Rasterstücke, davon {int(gaps['luecke'].sum())} Lücken; versorgter Flächenanteil je Stadtteil "
+                     f"{shares.min():.1%}–{shares.max():.1%}.")
         raw = offers = None  # free the large frames before the next size is generated
         gc.collect()
     return rows, notes

@@ -209,8 +209,8 @@ def gap_scores(table: pd.DataFrame, indicators: pd.DataFrame, need_indicator: st
                                1.0 - float(row.anteil_versorgt), int(row.angebote)))
     known = [s for s in scores if not math.isnan(s.need_low)]
     unknown = [s for s in scores if math.isnan(s.need_low)]
-    known.sort(key=lambda s: (-s.low, -s.high, s.name))
-    unknown.sort(key=lambda s: (-s.uncovered, s.name))
+    known.sort(key=lambda s: (-s.low, -s.high, german_sort_key(s.name)))
+    unknown.sort(key=lambda s: (-s.uncovered, german_sort_key(s.name)))
     return known + unknown
 
 

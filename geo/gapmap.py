@@ -54,7 +54,8 @@ def add_gap_layer(fmap: folium.Map, grid: gpd.GeoDataFrame, radius_m: float, nam
     frame["tooltip"] = [
         template_safe_html(html.escape(
             f"{names.get(d, d)}: " + (t("luecken.kein_angebot", lang) if not math.isfinite(dist) else
-                                      t("luecken.zelle", lang, m=format_number(round(dist / 10) * 10, 0, lang)))
+                                      t("luecken.zelle", lang, m=format_number(round(dist * DETOUR_FACTOR / 10) * 10, 0, lang),
+                                        luftlinie=format_number(round(dist / 10) * 10, 0, lang)))
             + (f" – {t('luecken.luecke', lang)}" if cls >= 2 else "")))
         for d, dist, cls in zip(grid["stadtteil_id"], grid["distanz_m"], classes)]
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from .attributes import JA, NEIN, months_since, open_state
 from .config import HANDLUNGSFELD_BY_NAME
 from .i18n import t
+from .measures import horizon_key
 from .nearest import DETOUR_FACTOR, WALK_SPEED_KMH, round_distance_m
 
 STALE_AFTER_MONTHS = 12
@@ -191,4 +192,29 @@ def nearest_item_html(offer: Mapping[str, object], lang: str = "de", selected: b
     if unknown:
         parts.append(f'<p class="qk-naehe-unbekannt">{_text(" · ".join(unknown))}</p>')
     parts.append("</div>")
+    return "".join(parts)
+
+
+def measure_card_html(measure: Mapping[str, object], field_name: str, offer_names: list[str], lang: str = "de") -> str:
+    """One measure of ``data/massnahmen.csv`` as escaped HTML: title (verbatim from the source), Handlungsfeld,
+    Bereich, Fristigkeit, status, source, notes and the names of the offers linked to it."""
+    def get(key: str) -> str:
+        value = measure.get(key, "")
+        return "" if value is None else str(value)
+
+    horizon = get("fristigkeit")
+    fields = [_field(t("massnahmen.handlungsfeld", lang), _text(field_name)),
+              _field(t("massnahmen.bereich", lang), _data(get("bereich"), lang)),
+              _field(t("massnahmen.fristigkeit", lang),
+                     _text(t(horizon_key(horizon), lang))),
+              _field(t("massnahmen.status", lang), _text(t(f"massnahmen.status_{get('status')}", lang))),
+              _field(t("massnahmen.angebote", lang),
+                     _data("; ".join(offer_names), lang) if offer_names else _text(t("massnahmen.keine_angebote", lang)))]
+    parts = ['<article class="qk-angebot qk-massnahme">',
+             f'<h3><span class="qk-massnahme-id">{_text(get("id"))}</span> {_data(get("titel"), lang)}</h3>',
+             '<dl class="qk-felder">', *fields, "</dl>"]
+    if get("notes"):
+        parts.append(f'<p class="qk-hinweis">{_data(get("notes"), lang)}</p>')
+    parts.append(f'<p class="qk-quelle"><small>{_text(t("massnahmen.quelle", lang))}: {_data(get("quelle"), lang)}</small></p>')
+    parts.append("</article>")
     return "".join(parts)

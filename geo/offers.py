@@ -28,9 +28,12 @@ OFFER_COLUMNS: tuple[str, ...] = (
     "id", "name", "traeger", "handlungsfeld", "kategorie", "zielgruppen", "sprachen",
     "kosten", "adresse", "stadtteil", "lat", "lon", "lage_genauigkeit", "oeffnungszeiten",
     "barrierefrei", "website", "telefon", "beschreibung", "beschreibung_einfach",
-    "zuletzt_geprueft", "quelle", "status", "stand_quelle", "hinweis",
+    "zuletzt_geprueft", "quelle", "status", "stand_quelle", "hinweis", "massnahmen",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("id", "name", "handlungsfeld", "lat", "lon", "lage_genauigkeit")
+SILENT_OPTIONAL_COLUMNS: tuple[str, ...] = ("massnahmen",)
+"""Optional columns whose absence is not worth a notice: ``massnahmen`` (``;``-separated ids from
+``data/massnahmen.csv``) links an offer to measures of the Integrationskonzept; most files will not have it."""
 LAGE_GENAUIGKEITEN = ("adresse", "strasse", "stadtteil", "unbekannt")
 """``unbekannt``: no source names the place; such offers have no coordinates and are listed, not mapped."""
 UNLOCATED = "unbekannt"
@@ -144,7 +147,8 @@ def parse_offers(raw: bytes | str, datei: str = "angebote.csv", outline_path: st
     header = [strip_control_chars(h).lower() for h in header_record.fields]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     unknown = [h for h in header if h not in OFFER_COLUMNS]
-    missing_optional = [c for c in OFFER_COLUMNS if c not in header and c not in REQUIRED_COLUMNS]
+    missing_optional = [c for c in OFFER_COLUMNS
+                        if c not in header and c not in REQUIRED_COLUMNS and c not in SILENT_OPTIONAL_COLUMNS]
     if unknown and not missing:  # without a header the "unknown columns" are data values: the file error says it all
         problems.append(Problem(datei, header_record.line, None, f"Unbekannte Spalten werden ignoriert: {', '.join(unknown)}.", "hinweis"))
     if missing_optional and not missing:

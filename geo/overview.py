@@ -9,7 +9,7 @@ from .config import HANDLUNGSFELDER
 from .i18n import t
 from .indicators import MAP_INDICATORS, bands_by_district, indicator_unit
 from .join import has_location, offer_counts
-from .text import german_sort_key
+from .text import german_sort_key, parse_decimal
 
 CITY_ID = "minden"
 """``stadtteil_id`` of the city-wide rows in ``sozialatlas.csv``."""
@@ -76,10 +76,12 @@ def latest_population(indicators: pd.DataFrame) -> dict[str, tuple[float, str]]:
     The sources give populations at different dates (the city: 84,158 on
     31.12.2019 and 83,100 on 31.12.2023); the newest one is used and its date shown.
     """
-    rows = indicators[(indicators["indikator"] == "einwohner") & indicators["wert"].notna()]
+    rows = indicators[indicators["indikator"] == "einwohner"].copy()
+    # an inhabitants figure given only as a range is not a population to divide by: it counts as unknown
+    rows["zahl"] = rows["wert"].map(parse_decimal)
+    rows = rows[rows["zahl"].map(lambda v: v is not None and np.isfinite(v))]
     newest = rows.sort_values("stichtag").groupby("stadtteil_id").tail(1)
-    return {r.stadtteil_id: (float(r.wert), str(r.stichtag)) for r in newest.itertuples()
-            if np.isfinite(float(r.wert))}
+    return {r.stadtteil_id: (float(r.zahl), str(r.stichtag)) for r in newest.itertuples()}
 
 
 def _geometry_label(value: object, lang: str) -> str:

@@ -138,14 +138,14 @@ def test_sources_page_counts_rejected_rows_and_messages_separately(tmp_path, mon
 def test_district_page_has_city_and_without_place_rows_with_numbers():
     at = run("app_pages/stadtteile.py")
     assert not at.exception
-    table = at.dataframe[0].value
+    table = at.dataframe[1].value  # [0] is the comparison of the chosen districts
     names = list(table.iloc[:, 0])
     assert names[-2:] == ["Stadt Minden gesamt", "Angebote ohne bekannten Ort"]
     assert names.index("Königstor") < names.index("Kutenhausen")
     assert str(table["Einwohner"].dtype) == "Int64"
     city = table.set_index(table.columns[0]).loc["Stadt Minden gesamt"]
     assert city["Einwohner"] == 83100 and city["Stichtag Einwohner"] == "2023-12-31"  # newest of the two city rows
-    herkunft = at.dataframe[1].value
+    herkunft = at.dataframe[2].value
     assert "Kennzahl" in herkunft.columns and "indikator" not in herkunft.columns
     assert "kinderarmut" not in set(herkunft["Kennzahl"])
 
@@ -288,3 +288,41 @@ def test_gap_page_table_follows_the_filters_and_the_walking_distance():
     assert at.query_params["hf"] == "bildung"
     ranking = [h for h in html_blocks(at) if "qk-rangfolge" in h]
     assert ranking and "Lückenwert" in ranking[0]
+
+
+# --- planners (issue 15) ----------------------------------------------------------------------------------
+
+def test_comparison_page_with_baerenkaempen_and_rodenbeck_has_both_columns():
+    at = run("app_pages/stadtteile.py", auswahl="baerenkaempen,rodenbeck")
+    assert not at.exception, at.exception
+    assert at.multiselect[0].value == ["baerenkaempen", "rodenbeck"]
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["Kennzahl", "Bärenkämpen", "Rodenbeck", "Stadt Minden gesamt", "Quelle"]
+    kinder = table.set_index("Kennzahl").loc["Minderjährige in SGB-II-/AsylbLG-Haushalten"]
+    assert kinder["Rodenbeck"].startswith("über 45")
+    # change the selection in the widget: it goes into the link
+    at.multiselect[0].set_value(["baerenkaempen", "rodenbeck", "koenigstor"]).run()
+    assert "Königstor" in at.dataframe[0].value.columns
+    assert at.query_params["auswahl"] == "baerenkaempen,rodenbeck,koenigstor"
+
+
+def test_comparison_page_defaults_to_the_focus_districts():
+    at = run("app_pages/stadtteile.py")
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value.columns)[1:6] == ["Bärenkämpen", "Rodenbeck", "Rechtes Weserufer", "Innenstadt",
+                                                       "Königstor"]
+
+
+def test_measures_page_filters_by_field_and_horizon():
+    import pandas as pd
+
+    measures = pd.read_csv(ROOT / "data" / "massnahmen.csv", dtype=str, keep_default_na=False)
+    at = run("app_pages/massnahmen.py")
+    assert not at.exception, at.exception
+    cards = lambda: [h for h in html_blocks(at) if "qk-massnahme" in h]  # noqa: E731
+    assert len(cards()) == len(measures)
+    at.multiselect[0].set_value(["Bildung"]).run()
+    at.multiselect[1].set_value(["mittelfristig"]).run()
+    expected = measures[(measures["handlungsfeld"] == "Bildung") & (measures["fristigkeit"] == "mittelfristig")]
+    assert len(cards()) == len(expected) > 0
+    assert all(title in "".join(cards()) for title in expected["titel"].str.replace("&", "&amp;"))
