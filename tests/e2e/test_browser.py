@@ -170,8 +170,8 @@ def test_mouse_click_on_a_marker_with_the_map_partly_below_the_fold(page, stream
 
 # --- all pages --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["/", "/angebote", "/luecken", "/stadtteile", "/datenquellen", "/?lang=en",
-                                  "/luecken?lang=ar&hf=bildung"])
+@pytest.mark.parametrize("path", ["/", "/angebote", "/luecken", "/stadtteile", "/massnahmen", "/datenquellen",
+                                  "/?lang=en", "/luecken?lang=ar&hf=bildung", "/stadtteile?auswahl=baerenkaempen,rodenbeck"])
 def test_every_page_loads_without_exception(page, streamlit_server, path):
     page.goto(streamlit_server + path)
     wait_for_app(page)
