@@ -15,6 +15,7 @@ navigation = st.navigation([
     st.Page("app_pages/luecken.py", title=tr("seite.luecken"), icon=":material/grid_on:", url_path="luecken"),
     st.Page("app_pages/stadtteile.py", title=tr("seite.stadtteile"), icon=":material/bar_chart:", url_path="stadtteile"),
     st.Page("app_pages/massnahmen.py", title=tr("seite.massnahmen"), icon=":material/checklist:", url_path="massnahmen"),
+    st.Page("app_pages/drucken.py", title=tr("seite.drucken"), icon=":material/print:", url_path="drucken"),
     st.Page("app_pages/datenquellen.py", title=tr("seite.datenquellen"), icon=":material/menu_book:", url_path="datenquellen"),
 ])
 navigation.run()

@@ -172,6 +172,42 @@ def filter_sidebar(data: Dataset, with_text: bool = False) -> OfferFilter:
         text=st.session_state[_w("q")] if with_text else "", beendete=st.session_state[_w("beendete")])
 
 
+def public_url() -> str:
+    """The app's address for QR codes: the operator's setting, else the address this visitor opened."""
+    if settings().public_url:
+        return settings().public_url
+    url = getattr(st.context, "url", None) or "http://localhost:8501"
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else "http://localhost:8501"
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def poster_bytes(district_id: str, page_format: str, print_lang: str, base_url: str, day: str) -> bytes:
+    """A district poster PDF, cached per district, format, language and day (all visitors share it)."""
+    from datetime import date
+
+    from geo.poster import poster_pdf
+
+    return poster_pdf(dataset(), district_id, page_format, print_lang, base_url, date.fromisoformat(day))
+
+
+def handout_bytes(location: Location, print_lang: str, base_url: str) -> bytes:
+    from geo.poster import handout_pdf
+
+    return handout_pdf(dataset(), location.rounded(), print_lang, base_url)
+
+
+def pdf_unavailable() -> str | None:
+    """Why PDFs cannot be made here (WeasyPrint or Pango missing), or ``None``."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError) as exc:
+        return str(exc).splitlines()[0]
+    return None
+
+
 def chosen_location() -> Location | None:
     return st.session_state.get(LOCATION_STATE)
 

@@ -11,8 +11,8 @@ from geo.mapbuild import MapFocus, add_focus, focus_bounds
 from geo.nearest import nearest_offers
 from geo.offer_view import distance_text, nearest_item_html, offer_card_html, walking_assumption
 from ui import (cached_map, chosen_location, chosen_offer, data_problem_notice, dataset_or_stop, filter_sidebar,
-                filtered_offers, footer, lang, location_box, now, restore_view_from_url, schematic_notice, set_offer,
-                take_map_click, tr, write_view_to_url)
+                filtered_offers, footer, handout_bytes, lang, location_box, now, pdf_unavailable, public_url,
+                restore_view_from_url, schematic_notice, set_offer, take_map_click, tr, write_view_to_url)
 
 NEAREST_SHOWN = 10
 NEAR_KM = 2
@@ -78,6 +78,11 @@ else:
                       on_click=set_offer, args=(offer["id"],), disabled=offer["id"] == offer_id)
     if len(shown) > n_on_map:
         st.caption(tr("naehe.ohne_ort", n=len(shown) - n_on_map))
+    if not pdf_unavailable():
+        base = public_url()
+        st.download_button(tr("poster.download_handout"), lambda: handout_bytes(location, ui_lang, base),
+                           file_name=f"quartierskarte-handzettel-{ui_lang}.pdf", mime="application/pdf",
+                           on_click="ignore")
 
 if offer_id:
     chosen = data.offers[data.offers["id"] == offer_id]

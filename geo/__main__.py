@@ -104,6 +104,30 @@ def _cmd_build_schematic(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_poster(args: argparse.Namespace) -> int:
+    """``poster``: district poster as PDF; ``handout``: the nearest offers for one location as PDF."""
+    from .config import load_settings
+    from .dataset import load_dataset
+    from .location import inside_minden, location_from_url
+    from .poster import PosterError, handout_pdf, poster_pdf
+
+    data = load_dataset(load_settings())
+    try:
+        if args.command == "poster":
+            pdf = poster_pdf(data, args.stadtteil, args.format, args.lang, args.url)
+        else:
+            location = location_from_url(args.ort)
+            if location is None or not inside_minden(location):
+                raise PosterError(f"--ort „{args.ort}“: bitte „Breite,Länge“ eines Punkts in Minden, z. B. 52.289,8.916.")
+            pdf = handout_pdf(data, location, args.lang, args.url)
+    except PosterError as exc:
+        print(f"Fehler: {exc}", file=sys.stderr)
+        return 2
+    Path(args.output).write_bytes(pdf)
+    print(f"{args.output}: {len(pdf) / 1024:.0f} KiB geschrieben.")
+    return 0
+
+
 def format_import_report(report) -> str:
     """German summary of an :class:`geo.osm_import.ImportReport`."""
     art = "OpenStreetMap-Grenzen" if report.districts_source == "osm" else "schematisch, Voronoi-Zellen um Ortspunkte"
@@ -176,7 +200,28 @@ def build_parser() -> argparse.ArgumentParser:
     schematic.add_argument("--steps", type=int, default=600)
     schematic.set_defaults(handler=_cmd_build_schematic)
 
+    url_help = "Adresse der öffentlichen Karte für den QR-Code (Standard: QK_OEFFENTLICHE_URL oder http://localhost:8501)"
+    poster = commands.add_parser("poster", help="Plakat eines Stadtteils als PDF (A3/A4, jede Oberflächensprache).")
+    poster.add_argument("--stadtteil", required=True, help="Name oder id, z. B. Bärenkämpen")
+    poster.add_argument("--format", choices=["A4", "A3"], default="A4")
+    poster.add_argument("--lang", default="de", help="Sprache: de, de-einfach, en, ar, tr, ru, uk, fa")
+    poster.add_argument("--url", default=_public_url(), help=url_help)
+    poster.add_argument("-o", "--output", required=True)
+    poster.set_defaults(handler=_cmd_poster)
+    handout = commands.add_parser("handout", help="Handzettel für einen Standort als PDF (A4).")
+    handout.add_argument("--ort", required=True, help="Breite,Länge, z. B. 52.289,8.916 (wird auf ~100 m gerundet)")
+    handout.add_argument("--lang", default="de")
+    handout.add_argument("--url", default=_public_url(), help=url_help)
+    handout.add_argument("-o", "--output", required=True)
+    handout.set_defaults(handler=_cmd_poster)
+
     return parser
+
+
+def _public_url() -> str:
+    import os
+
+    return os.environ.get("QK_OEFFENTLICHE_URL", "").strip() or "http://localhost:8501"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -77,6 +77,9 @@ class Settings:
     """Municipal outline; offer coordinates outside it are rejected."""
     geocoder_url: str | None = None
     """Nominatim-compatible search URL (e.g. ``https://nominatim.openstreetmap.org/search``); ``None``: no geocoding."""
+    public_url: str | None = None
+    """Public address of the app (``QK_OEFFENTLICHE_URL``) for QR codes on printouts; ``None``: the address the
+    visitor used."""
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -95,4 +98,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         tiles=tiles,
         gemeinde_path=Path(env.get("QK_GEMEINDE", DATA_DIR / "minden_gemeinde.geojson")),
         geocoder_url=env.get("QK_GEOCODER_URL", "").strip() or None,
+        public_url=env.get("QK_OEFFENTLICHE_URL", "").strip() or None,
     )

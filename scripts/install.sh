@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install everything Quartierskarte Minden needs into ./.venv and ./static/vendor.
 #   bash scripts/install.sh          app only
-#   bash scripts/install.sh --test   app + test tools + Debian's chromium for browser tests
-# Needs: python3 (3.11+) with venv, npm; for --test also apt-get (as root or via sudo).
+#   bash scripts/install.sh --test   app + test tools + Debian's chromium and poppler-utils for the tests
+# Needs: python3 (3.11+) with venv, npm, and apt-get (as root or via sudo) for Pango and fonts (PDF posters).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,10 +26,21 @@ if $want_tests; then
   .venv/bin/python -c "from geo.assets import TEST_ASSETS, fetch_assets; fetch_assets(assets=TEST_ASSETS)"
 fi
 
-if $want_tests && ! command -v chromium >/dev/null 2>&1; then
+# Debian packages: Pango and a font covering Latin, Cyrillic, Arabic and Persian for the PDF posters (app);
+# for the tests also chromium (browser tests) and poppler-utils (pdftoppm renders PDF pages to check them).
+packages=()
+ldconfig -p | grep -q "libpango-1.0.so.0" || packages+=(libpango-1.0-0)
+ldconfig -p | grep -q "libpangoft2-1.0.so.0" || packages+=(libpangoft2-1.0-0)
+ldconfig -p | grep -q "libharfbuzz-subset.so.0" || packages+=(libharfbuzz-subset0)
+[[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || packages+=(fonts-dejavu-core)
+if $want_tests; then
+  command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+  command -v pdftoppm >/dev/null 2>&1 || packages+=(poppler-utils)
+fi
+if (( ${#packages[@]} )); then
   SUDO=""
   [[ "$(id -u)" != "0" ]] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 echo "Installation fertig."

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["streamlit_app.py", "app_pages/karte.py", "app_pages/angebote.py", "app_pages/luecken.py", "app_pages/stadtteile.py",
+         "app_pages/massnahmen.py", "app_pages/drucken.py",
          "app_pages/datenquellen.py"]
 
 
