@@ -199,6 +199,15 @@ def handout_bytes(location: Location, print_lang: str, base_url: str) -> bytes:
     return handout_pdf(dataset(), location.rounded(), print_lang, base_url)
 
 
+def png_img_html(png: bytes, alt: str) -> str:
+    """A PNG as an ``<img>`` with alt text (``st.image`` writes none); ``alt`` is escaped."""
+    import base64
+    import html
+
+    return (f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" alt="{html.escape(alt)}" '
+            'style="max-width: 100%; height: auto;">')
+
+
 def pdf_unavailable() -> str | None:
     """Why PDFs cannot be made here (WeasyPrint or Pango missing), or ``None``."""
     try:
@@ -380,6 +389,7 @@ def keep_language() -> None:
     script = (f"document.documentElement.lang = {json.dumps(html_lang(code))};"
               f"document.documentElement.dir = {json.dumps(text_direction(code))};")
     st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
+    st.html(f"<style>{(STATIC_DIR / 'qk' / 'qk-app.css').read_text(encoding='utf-8')}</style>")
     if text_direction(code) == "rtl":
         st.html(f"<style>{(STATIC_DIR / 'qk' / 'qk-rtl.css').read_text(encoding='utf-8')}</style>")
 

@@ -8,7 +8,7 @@ from geo.comparison import (FOCUS_DISTRICTS, MAX_CHOSEN, MIN_CHOSEN, chart_frame
 from geo.export import spreadsheet_csv
 from geo.indicators import MAP_INDICATORS
 from geo.overview import district_overview
-from ui import dataset_or_stop, district_options, footer, lang, schematic_notice, tr
+from ui import dataset_or_stop, district_options, footer, lang, png_img_html, schematic_notice, tr
 
 COMPARISON_PARAM = "auswahl"
 
@@ -54,18 +54,24 @@ for title, values, city in series:
               axis=alt.Axis(labelOverlap=False, labelLimit=220, labelFontSize=12))
     x = alt.X("low:Q", title="%", scale=alt.Scale(domain=[0, 100]))
     base = alt.Chart(frame).encode(y=y)
-    exact = base.transform_filter(alt.datum.form == tr("vergleich.form_wert")).mark_bar(color="#1F5BA6").encode(
+    # Marks without ARIA roles (Vega would give each an unnamed "graphics-symbol"); the chart has a description
+    # and the same figures follow as text.
+    exact = base.transform_filter(alt.datum.form == tr("vergleich.form_wert")).mark_bar(color="#1F5BA6", aria=False).encode(
         x=alt.X("high:Q", title="%", scale=alt.Scale(domain=[0, 100])))
     band = base.transform_filter(alt.datum.form == tr("vergleich.form_spanne")).mark_bar(
-        color="#1F5BA6", opacity=0.3, stroke="#0b2f5e", strokeDash=[4, 2]).encode(x=x, x2="high:Q")
-    ends = base.transform_filter(alt.datum.form == tr("vergleich.form_spanne")).mark_errorbar(
-        ticks=True, color="#0b2f5e").encode(x=x, x2="high:Q")
-    labels = base.mark_text(align="left", dx=4, color="#1b1b1b").encode(
+        color="#1F5BA6", opacity=0.3, stroke="#0b2f5e", strokeDash=[4, 2], aria=False).encode(x=x, x2="high:Q")
+    spans = base.transform_filter(alt.datum.form == tr("vergleich.form_spanne"))
+    ends = alt.layer(spans.mark_tick(color="#0b2f5e", thickness=2, aria=False).encode(x=x),
+                     spans.mark_tick(color="#0b2f5e", thickness=2, aria=False).encode(x=alt.X("high:Q", title="%")))
+    labels = base.mark_text(align="left", dx=4, color="#1b1b1b", aria=False).encode(
         x=alt.X("text_x:Q", title="%"), text="label:N", tooltip=["name:N", "label:N", "form:N"])
     layers = [band, ends, exact, labels]
     if city is not None:
-        layers.append(alt.Chart({"values": [{"x": city}]}).mark_rule(color="#8a1c1c", strokeDash=[6, 3]).encode(x="x:Q"))
-    st.altair_chart(alt.layer(*layers).properties(title=title, height=40 * len(values) + 30), width="stretch")
+        layers.append(alt.Chart({"values": [{"x": city}]}).mark_rule(color="#8a1c1c", strokeDash=[6, 3], aria=False)
+                      .encode(x="x:Q"))
+    description = f"{title}: " + "; ".join(f"{v.name}: {v.label}" for v in values)
+    st.altair_chart(alt.layer(*layers).properties(title=title, height=40 * len(values) + 30, description=description),
+                    width="stretch")
     # the same figures as text for screen readers and for reading without the chart
     st.caption(" · ".join(f"{v.name}: {v.label}" for v in values))
 city_label = tr("vergleich.stadt")
@@ -74,8 +80,9 @@ st.download_button(tr("vergleich.download_png"), lambda: charts_png(series, city
 
 st.subheader(tr("vergleich.karten_titel"))
 st.caption(tr("vergleich.karten_hinweis"))
-st.image(small_multiples_png(data.districts, current, ids, ui_lang),
-         caption=tr("vergleich.karten_alt", liste=", ".join(names[i] for i in ids)))
+# st.image writes no alt text: the image goes in as HTML with a description (WCAG 1.1.1)
+st.html(png_img_html(small_multiples_png(data.districts, current, ids, ui_lang),
+                     tr("vergleich.karten_alt", liste=", ".join(names[i] for i in ids))))
 
 st.subheader(tr("vergleich.alle_titel"))
 st.write(tr("stadtteile.einleitung"))

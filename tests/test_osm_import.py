@@ -48,6 +48,7 @@ EXPECTED_COLUMNS = [
     "id", "name", "traeger", "handlungsfeld", "kategorie", "zielgruppen", "sprachen", "kosten", "adresse",
     "stadtteil", "lat", "lon", "lage_genauigkeit", "oeffnungszeiten", "barrierefrei", "website", "telefon",
     "beschreibung", "beschreibung_einfach", "zuletzt_geprueft", "quelle", "status", "stand_quelle", "hinweis",
+    "massnahmen",
 ]
 
 

@@ -49,7 +49,7 @@ HTML_HOSTILE = tuple(h for h in HOSTILE if re.search(r"[<>\"']", h))
 
 TEXT_COLUMNS = ("name", "traeger", "kategorie", "zielgruppen", "sprachen", "kosten", "adresse", "stadtteil",
                 "oeffnungszeiten", "website", "telefon", "beschreibung", "beschreibung_einfach",
-                "zuletzt_geprueft", "quelle", "hinweis")
+                "zuletzt_geprueft", "quelle", "hinweis", "massnahmen")
 HF_NAMES = [hf.name for hf in HANDLUNGSFELDER]
 LON_MIN, LAT_MIN, LON_MAX, LAT_MAX = MINDEN_BBOX
 LINE_BREAK = re.compile(r"\r\n|\r|\n")

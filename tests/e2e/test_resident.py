@@ -166,8 +166,9 @@ def test_language_switch_sets_direction_and_lang(page, streamlit_server, lang, d
                == [lang, direction], timeout_s=20, message=f"lang={lang} dir={direction}")
     assert query(page).get("lang") == lang
     # the map in the new language replaces the old frame; for a moment both are in the page
-    wait_until(lambda: page.locator('iframe[title="streamlit_folium.st_folium"]').count() == 1, timeout_s=30,
-               message="one map frame")
+    wait_until(lambda: page.locator('iframe[title="streamlit_folium.st_folium"]').count() == 1
+               and map_frame(page).locator("html").get_attribute("lang") == lang, timeout_s=30,
+               message=f"one map frame, in {lang}")
     wait_for_map(page)
     main_direction = page.locator('[data-testid="stMain"]').evaluate("e => getComputedStyle(e).direction")
     assert main_direction == direction
