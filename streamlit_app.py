@@ -3,6 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from app_pages.rechtliches import barrierefreiheit, datenschutz, impressum
 from ui import keep_language, language_picker, tr
 
 # A local favicon: icon names and emoji would make Streamlit fetch an image from a font CDN.
@@ -17,5 +18,10 @@ navigation = st.navigation([
     st.Page("app_pages/massnahmen.py", title=tr("seite.massnahmen"), icon=":material/checklist:", url_path="massnahmen"),
     st.Page("app_pages/drucken.py", title=tr("seite.drucken"), icon=":material/print:", url_path="drucken"),
     st.Page("app_pages/datenquellen.py", title=tr("seite.datenquellen"), icon=":material/menu_book:", url_path="datenquellen"),
+    # legal pages: linked from every page's footer
+    st.Page(impressum, title=tr("rechtliches.impressum"), icon=":material/info:", url_path="impressum"),
+    st.Page(datenschutz, title=tr("rechtliches.datenschutz"), icon=":material/shield:", url_path="datenschutz"),
+    st.Page(barrierefreiheit, title=tr("rechtliches.barrierefreiheit"), icon=":material/accessibility:",
+            url_path="barrierefreiheit"),
 ])
 navigation.run()

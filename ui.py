@@ -5,6 +5,7 @@ Pages stay thin: they read widgets, call :mod:`geo`, and show results.
 from __future__ import annotations
 
 import copy
+import html
 import json
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from geo.coverage import coverage_table, gap_grid, grid_cells, straight_line_rad
 from geo.overview import latest_population
 from geo.config import HANDLUNGSFELD_BY_NAME, HANDLUNGSFELDER, MAX_MAP_MARKERS, STATIC_DIR, Settings, load_settings
 from geo.dataset import Dataset, load_dataset
+from geo.legal import LEGAL_PAGES
 from geo.filters import OfferFilter, apply_filter, filter_offers, language_options
 from geo.gazetteer import read_gazetteer
 from geo.location import Location, inside_minden, location_from_place, place_choices, resolve_place_text
@@ -202,7 +204,6 @@ def handout_bytes(location: Location, print_lang: str, base_url: str) -> bytes:
 def png_img_html(png: bytes, alt: str) -> str:
     """A PNG as an ``<img>`` with alt text (``st.image`` writes none); ``alt`` is escaped."""
     import base64
-    import html
 
     return (f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" alt="{html.escape(alt)}" '
             'style="max-width: 100%; height: auto;">')
@@ -451,3 +452,7 @@ def footer() -> None:
             parts.append(tr("fusszeile.eigene_datei", rolle=tr(f"fusszeile.rolle_{loaded.role}"), datei=loaded.path.name))
     st.divider()
     st.caption(" · ".join([tr("app.titel"), *parts, tr("fusszeile.schluss")]))
+    suffix = "" if lang() == DEFAULT_LANG else f"?lang={lang()}"
+    links = "".join(f'<a href="{name}{suffix}" target="_self">{html.escape(tr(f"rechtliches.{name}"))}</a>'
+                    for name in LEGAL_PAGES)
+    st.html(f'<nav class="qk-fusslinks" aria-label="{html.escape(tr("rechtliches.navigation"))}">{links}</nav>')

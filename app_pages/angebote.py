@@ -33,6 +33,6 @@ moment = now()
 for _, offer in shown.iloc[(page - 1) * PAGE_SIZE: page * PAGE_SIZE].iterrows():
     with st.container(border=True):
         # HTML with every value escaped, not Markdown: Markdown would turn any URL in any field into a link.
-        st.html(offer_card_html(offer, ui_lang, now=moment))
+        st.html(offer_card_html(offer, ui_lang, heading_level=2, now=moment))
 write_view_to_url(flt)
 footer()

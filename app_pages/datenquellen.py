@@ -10,7 +10,7 @@ data = dataset_or_stop()
 st.title(tr("quellen.titel"))
 st.write(tr("quellen.einleitung"))
 
-st.subheader(tr("quellen.geladen_titel"))
+st.header(tr("quellen.geladen_titel"))
 loaded_rows = {"angebote": len(data.offers), "stadtteile": len(data.districts), "sozialatlas": len(data.indicators)}
 for loaded in data.files:
     rejected = len(data.rejected.get(loaded.path.name, ()))
@@ -18,7 +18,7 @@ for loaded in data.files:
     st.markdown(tr("quellen.datei_zeile", rolle=tr(f"fusszeile.rolle_{loaded.role}"), n=loaded_rows[loaded.role],
                    abgelehnt=rejected, herkunft=origin))
 
-st.subheader(tr("quellen.pruefung_titel"))
+st.header(tr("quellen.pruefung_titel"))
 columns = ["datei", "zeile", "spalte", "meldung", "schwere"]
 problems = pd.DataFrame([vars(p) for p in data.problems], columns=columns)
 n_rejected = sum(len(r) for r in data.rejected.values())

@@ -31,7 +31,7 @@ st.write(tr("karte.einleitung"))
 schematic_notice(data)
 data_problem_notice(data)
 
-st.subheader(tr("standort.titel"))
+st.header(tr("standort.titel"))
 location = location_box()
 
 shown = filtered_offers(flt)
@@ -58,7 +58,7 @@ result = st_folium(fmap, key="karte", height=520, use_container_width=True, retu
 take_map_click(result)
 st.caption(tr("karte.liste_hinweis"))
 
-st.subheader(tr("naehe.titel"))
+st.header(tr("naehe.titel"))
 if nearest is None:
     st.info(tr("naehe.ohne_standort"), icon=":material/my_location:")
 elif nearest.empty:
@@ -93,7 +93,7 @@ if offer_id:
             st.html(offer_card_html(chosen.iloc[0], ui_lang, heading_level=2, now=now()))
             st.button(tr("detail.schliessen"), key="detail-zu", on_click=set_offer, args=(None,))
 
-st.subheader(tr("karte.tabelle_titel", n=len(shown)))
+st.header(tr("karte.tabelle_titel", n=len(shown)))
 if len(shown) > MAX_TABLE_ROWS:
     st.caption(tr("karte.tabelle_gekuerzt", n=MAX_TABLE_ROWS, gesamt=len(shown)))
 st.dataframe(offers_table(shown.head(MAX_TABLE_ROWS), ui_lang), hide_index=True, width="stretch")

@@ -44,18 +44,18 @@ bands = bands_by_district(data.indicators, list(data.districts["id"]), need)
 need_labels = {d: b.label(unit, ui_lang) for d, b in bands.items() if b is not None}
 walk_text = format_number(walk_m, 0, ui_lang)
 
-st.subheader(tr("luecken.rangfolge_titel"))
+st.header(tr("luecken.rangfolge_titel"))
 st.markdown(tr("luecken.formel", gehweg=walk_text))
 st.html(gap_ranking_html(gap_scores(table, data.indicators, need), walk_m, need_name, unit, ui_lang))
 
-st.subheader(tr("luecken.tabelle_titel"))
+st.header(tr("luecken.tabelle_titel"))
 display = coverage_display(table, approximate_counts(data.districts, offers), need_labels, walk_m, need_name, ui_lang)
 st.dataframe(display, hide_index=True, width="stretch")
 st.caption(tr("luecken.tabelle_hinweis"))
 st.download_button(tr("luecken.download_tabelle"), lambda: spreadsheet_csv(display),
                    file_name=f"quartierskarte-versorgung-{walk_m}m.csv", mime="text/csv", on_click="ignore")
 
-st.subheader(tr("luecken.karte_titel"))
+st.header(tr("luecken.karte_titel"))
 st.caption(tr("luecken.karte_hinweis", zelle=format_number(DEFAULT_CELL_M, 0, ui_lang)))
 district = flt.stadtteil_ids[0] if flt.stadtteil_ids else None
 fmap = add_gap_layer(cached_map(flt, None, district, ui_lang), grid, radius, names, ui_lang)

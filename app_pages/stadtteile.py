@@ -32,14 +32,14 @@ st.query_params[COMPARISON_PARAM] = ",".join(ids)
 walk_m = st.slider(tr("vergleich.gehweg"), min_value=300, max_value=2000, value=800, step=100, key="v_gehweg")
 
 current = data.offers[data.offers["status"] != "beendet"]
-st.subheader(tr("vergleich.tabelle_titel"))
+st.header(tr("vergleich.tabelle_titel"))
 table = comparison_table(data.districts, current, data.indicators, ids, walk_m, ui_lang)
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={tr("vergleich.kennzahl"): st.column_config.TextColumn(pinned=True)})
 st.download_button(tr("vergleich.download"), spreadsheet_csv(table),
                    file_name=f"quartierskarte-vergleich-{'-'.join(ids)}.csv", mime="text/csv")
 
-st.subheader(tr("vergleich.diagramme_titel"))
+st.header(tr("vergleich.diagramme_titel"))
 st.caption(tr("vergleich.diagramme_hinweis"))
 series = []
 for key in MAP_INDICATORS:
@@ -78,13 +78,13 @@ city_label = tr("vergleich.stadt")
 st.download_button(tr("vergleich.download_png"), lambda: charts_png(series, city_label),
                    file_name=f"quartierskarte-vergleich-{'-'.join(ids)}.png", mime="image/png", on_click="ignore")
 
-st.subheader(tr("vergleich.karten_titel"))
+st.header(tr("vergleich.karten_titel"))
 st.caption(tr("vergleich.karten_hinweis"))
 # st.image writes no alt text: the image goes in as HTML with a description (WCAG 1.1.1)
 st.html(png_img_html(small_multiples_png(data.districts, current, ids, ui_lang),
                      tr("vergleich.karten_alt", liste=", ".join(names[i] for i in ids))))
 
-st.subheader(tr("vergleich.alle_titel"))
+st.header(tr("vergleich.alle_titel"))
 st.write(tr("stadtteile.einleitung"))
 overview = district_overview(data.districts, data.offers, data.indicators, ui_lang)
 name_column = overview.columns[0]
@@ -96,7 +96,7 @@ st.dataframe(overview, hide_index=True, width="stretch", column_config={
 st.download_button(tr("stadtteile.download"), spreadsheet_csv(overview), file_name="quartierskarte-stadtteile.csv",
                    mime="text/csv")
 
-st.subheader(tr("stadtteile.herkunft_titel"))
+st.header(tr("stadtteile.herkunft_titel"))
 st.write(tr("stadtteile.herkunft_text"))
 columns = ["stadtteil", "gebiet", "indikator", "angabe", "wert", "untergrenze", "obergrenze", "stichtag", "methode", "quelle"]
 details = data.indicators.loc[data.indicators["indikator"].isin(MAP_INDICATORS), columns].copy()

@@ -63,6 +63,16 @@ class TileSettings:
 
     url: str
     attribution: str
+    consent: bool = True
+    """Load tiles only after the visitor agrees on the map (a third-party server gets the visitor's IP address).
+    ``QK_TILE_OHNE_ZUSTIMMUNG=1`` turns this off for a server of the operator's own."""
+
+    @property
+    def host(self) -> str:
+        """The tile server's host name, as named to the visitor before they agree."""
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.url.replace("{s}", "a")).hostname or self.url
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,8 @@ class Settings:
     """Municipal outline; offer coordinates outside it are rejected."""
     geocoder_url: str | None = None
     """Nominatim-compatible search URL (e.g. ``https://nominatim.openstreetmap.org/search``); ``None``: no geocoding."""
+    legal_dir: Path = PROJECT_DIR / "config" / "rechtliches"
+    """Folder with impressum.md, datenschutz.md, barrierefreiheit.md (``QK_RECHTSTEXTE``)."""
     public_url: str | None = None
     """Public address of the app (``QK_OEFFENTLICHE_URL``) for QR codes on printouts; ``None``: the address the
     visitor used."""
@@ -88,7 +100,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     tile_url = env.get("QK_TILE_URL", "").strip()
     tiles = None
     if tile_url:
-        tiles = TileSettings(tile_url, env.get("QK_TILE_ATTRIBUTION", "").strip() or tile_url)
+        tiles = TileSettings(tile_url, env.get("QK_TILE_ATTRIBUTION", "").strip() or tile_url,
+                             consent=env.get("QK_TILE_OHNE_ZUSTIMMUNG", "").strip().lower() not in ("1", "ja", "true"))
     return Settings(
         stadtteile_path=Path(env.get("QK_STADTTEILE", DATA_DIR / "stadtteile.geojson")),
         stadtteile_name_column=env.get("QK_STADTTEILE_NAMENSSPALTE", "name"),
@@ -99,4 +112,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         gemeinde_path=Path(env.get("QK_GEMEINDE", DATA_DIR / "minden_gemeinde.geojson")),
         geocoder_url=env.get("QK_GEOCODER_URL", "").strip() or None,
         public_url=env.get("QK_OEFFENTLICHE_URL", "").strip() or None,
+        legal_dir=Path(env.get("QK_RECHTSTEXTE", PROJECT_DIR / "config" / "rechtliches")),
     )

@@ -69,9 +69,11 @@ def build_map(
     fmap.options.update(maxZoom=19, minZoom=9, zoomSnap=0.25)
     fmap.default_js = asset_links(MAP_JS, options.asset_base)
     fmap.default_css = asset_links(MAP_CSS, options.asset_base)
-    if options.tiles is not None:
+    if options.tiles is not None and not options.tiles.consent:
         folium.TileLayer(options.tiles.url, attr=options.tiles.attribution, name=t("karte.hintergrund", lang),
                          max_zoom=19, control=False).add_to(fmap)
+    elif options.tiles is not None:
+        TileConsent(options.tiles, lang).add_to(fmap)
 
     bands = {}
     if options.indicator and indicators is not None:
@@ -271,6 +273,24 @@ class MapSetup(MacroElement):
         self.cluster = cluster
         self.config_json = script_json({"lang": lang, "texts": {
             name: t(f"karte.{key}", lang) for name, key in MAP_CONTROL_TEXTS.items()}})
+
+
+class TileConsent(MacroElement):
+    """A third-party tile server, loaded only after the visitor agrees (``QK.tileConsent``): until then no
+    request goes to that host. The consent is kept in the tab's sessionStorage (per tile host)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        QK.tileConsent({{ this._parent.get_name() }}, {{ this.config_json }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, tiles: TileSettings, lang: str):
+        super().__init__()
+        self._name = "TileConsent"
+        self.config_json = script_json({
+            "url": tiles.url, "attribution": tiles.attribution, "host": tiles.host,
+            "button": t("karte.tiles_laden", lang), "text": t("karte.tiles_hinweis", lang, host=tiles.host)})
 
 
 class LocateControl(MacroElement):

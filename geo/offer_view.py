@@ -211,7 +211,7 @@ def measure_card_html(measure: Mapping[str, object], field_name: str, offer_name
               _field(t("massnahmen.angebote", lang),
                      _data("; ".join(offer_names), lang) if offer_names else _text(t("massnahmen.keine_angebote", lang)))]
     parts = ['<article class="qk-angebot qk-massnahme">',
-             f'<h3><span class="qk-massnahme-id">{_text(get("id"))}</span> {_data(get("titel"), lang)}</h3>',
+             f'<h2><span class="qk-massnahme-id">{_text(get("id"))}</span> {_data(get("titel"), lang)}</h2>',
              '<dl class="qk-felder">', *fields, "</dl>"]
     if get("notes"):
         parts.append(f'<p class="qk-hinweis">{_data(get("notes"), lang)}</p>')

@@ -27,7 +27,7 @@ def nearest_view(url: str, out: str) -> None:
         page.frame_locator(MAP).locator(".qk-here").wait_for(state="attached", timeout=30000)
         page.locator(".qk-naehe").first.wait_for(timeout=30000)
         page.wait_for_timeout(1500)
-        page.locator('[data-testid="stMain"] h3').filter(has_text="Wo sind Sie").evaluate(
+        page.locator('[data-testid="stMain"] h2').filter(has_text="Wo sind Sie").evaluate(
             "e => e.scrollIntoView({block: 'start'})")
         page.wait_for_timeout(800)
         page.screenshot(path=out)

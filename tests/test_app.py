@@ -320,7 +320,7 @@ def test_measures_page_filters_by_field_and_horizon():
     measures = pd.read_csv(ROOT / "data" / "massnahmen.csv", dtype=str, keep_default_na=False)
     at = run("app_pages/massnahmen.py")
     assert not at.exception, at.exception
-    cards = lambda: [h for h in html_blocks(at) if "qk-massnahme" in h]  # noqa: E731
+    cards = lambda: [h for h in html_blocks(at) if h.startswith('<article class="qk-angebot qk-massnahme"')]  # noqa: E731
     assert len(cards()) == len(measures)
     at.multiselect[0].set_value(["Bildung"]).run()
     at.multiselect[1].set_value(["mittelfristig"]).run()

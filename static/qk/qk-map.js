@@ -154,6 +154,32 @@
         }
       }
     },
+    // Background tiles from another host only after consent: that host receives the visitor's IP address.
+    tileConsent: function (map, cfg) {
+      var key = "qk-tiles:" + cfg.host;
+      function load() {
+        L.tileLayer(cfg.url, { attribution: cfg.attribution, maxZoom: 19 }).addTo(map);
+      }
+      var remembered = false;
+      try { remembered = window.sessionStorage.getItem(key) === "ja"; } catch (e) { remembered = false; }
+      if (remembered) { load(); return; }
+      var control = L.control({ position: "bottomleft" });
+      control.onAdd = function () {
+        var div = L.DomUtil.create("div", "qk-control qk-tiles");
+        div.appendChild(el("p", "", cfg.text));
+        var button = el("button", "qk-tiles-button", cfg.button);
+        button.type = "button";
+        div.appendChild(button);
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.on(button, "click", function () {
+          try { window.sessionStorage.setItem(key, "ja"); } catch (e) { /* private mode: ask again next time */ }
+          map.removeControl(control);
+          load();
+        });
+        return div;
+      };
+      control.addTo(map);
+    },
     // "My location": the browser's geolocation, where the browser allows it, sent to the app as a map click
     // (streamlit-folium reports clicks as last_clicked). Without the Geolocation API there is no button.
     locateControl: function (map, cfg) {
@@ -227,6 +253,14 @@
       cluster.on("spiderfied", function (e) { pending = e.markers; setTimeout(focusPending, 300); });
       map.on("zoomend", function () { setTimeout(focusPending, 0); });
 
+      // Enter toggles a layer checkbox too (Space does already): keyboard users expect Enter to act.
+      container.addEventListener("keydown", function (ev) {
+        var target = ev.target;
+        if (ev.key === "Enter" && target && target.type === "checkbox" && target.closest(".leaflet-control-layers")) {
+          ev.preventDefault();
+          target.click();
+        }
+      });
       // Escape closes the open popup and returns focus to the marker that opened it.
       document.addEventListener("keydown", function (ev) {
         if (ev.key !== "Escape" || !map._popup || !map.hasLayer(map._popup)) { return; }
