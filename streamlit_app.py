@@ -17,6 +17,7 @@ navigation = st.navigation([
     st.Page("app_pages/stadtteile.py", title=tr("seite.stadtteile"), icon=":material/bar_chart:", url_path="stadtteile"),
     st.Page("app_pages/massnahmen.py", title=tr("seite.massnahmen"), icon=":material/checklist:", url_path="massnahmen"),
     st.Page("app_pages/drucken.py", title=tr("seite.drucken"), icon=":material/print:", url_path="drucken"),
+    st.Page("app_pages/redaktion.py", title=tr("seite.redaktion"), icon=":material/edit_note:", url_path="redaktion"),
     st.Page("app_pages/datenquellen.py", title=tr("seite.datenquellen"), icon=":material/menu_book:", url_path="datenquellen"),
     # legal pages: linked from every page's footer
     st.Page(impressum, title=tr("rechtliches.impressum"), icon=":material/info:", url_path="impressum"),

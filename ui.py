@@ -52,6 +52,63 @@ def district_options(data: Dataset) -> dict[str, str]:
 
 
 @st.cache_resource(show_spinner=False)
+def offer_store():
+    """The offer store (``QK_DATENBANK``), one per process; ``None`` in file mode."""
+    from geo.dataset import open_store
+
+    return open_store(settings()) if settings().database_url else None
+
+
+@st.cache_resource(show_spinner=False)
+def throttle():
+    """Failed-login counter shared by all sessions of this process."""
+    from geo.auth import Throttle
+
+    return Throttle()
+
+
+def offers_changed() -> None:
+    """After an edit: reload the offers and rebuild maps and coverage (for every visitor)."""
+    dataset.clear()
+    _built_map.clear()
+    coverage_for.clear()
+    poster_bytes.clear()
+
+
+def suggestion_form(offer_id: str | None = None, key: str = "vorschlag") -> None:
+    """"Angebot vorschlagen / Fehler melden": a short form without login; lands in the review queue.
+
+    Only with a store (``QK_DATENBANK``); at most :data:`SUGGESTIONS_PER_SESSION` per session.
+    """
+    store = offer_store()
+    if store is None:
+        return
+    with st.expander(tr("vorschlag.titel")):
+        if st.session_state.get("qk_vorschlaege", 0) >= SUGGESTIONS_PER_SESSION:
+            st.info(tr("vorschlag.genug"))
+            return
+        with st.form(key, clear_on_submit=True):
+            kind = st.radio(tr("vorschlag.art"), ["fehler", "neu"] if offer_id else ["neu", "fehler"],
+                            format_func=lambda k: tr(f"vorschlag.art_{k}"), horizontal=True)
+            text = st.text_area(tr("vorschlag.text"), max_chars=2000)
+            contact = st.text_input(tr("vorschlag.kontakt"), max_chars=300)
+            st.caption(tr("vorschlag.datenschutz"))
+            if st.form_submit_button(tr("vorschlag.senden")):
+                from geo.store import ValidationError
+
+                try:
+                    store.suggest(kind, text, offer_id, contact)
+                except ValidationError as exc:
+                    st.error("; ".join(exc.reasons))
+                else:
+                    st.session_state["qk_vorschlaege"] = st.session_state.get("qk_vorschlaege", 0) + 1
+                    st.success(tr("vorschlag.danke"))
+
+
+SUGGESTIONS_PER_SESSION = 5
+
+
+@st.cache_resource(show_spinner=False)
 def gazetteer():
     """The offline place list (``data/gazetteer.csv``) for the location search, shared by all sessions."""
     return read_gazetteer()

@@ -12,7 +12,8 @@ from geo.nearest import nearest_offers
 from geo.offer_view import distance_text, nearest_item_html, offer_card_html, walking_assumption
 from ui import (cached_map, chosen_location, chosen_offer, data_problem_notice, dataset_or_stop, filter_sidebar,
                 filtered_offers, footer, handout_bytes, lang, location_box, now, pdf_unavailable, public_url,
-                restore_view_from_url, schematic_notice, set_offer, take_map_click, tr, write_view_to_url)
+                restore_view_from_url, schematic_notice, set_offer, suggestion_form, take_map_click, tr,
+                write_view_to_url)
 
 NEAREST_SHOWN = 10
 NEAR_KM = 2
@@ -92,6 +93,7 @@ if offer_id:
         with st.container(border=True):
             st.html(offer_card_html(chosen.iloc[0], ui_lang, heading_level=2, now=now()))
             st.button(tr("detail.schliessen"), key="detail-zu", on_click=set_offer, args=(None,))
+            suggestion_form(offer_id, key="vorschlag-angebot")
 
 st.header(tr("karte.tabelle_titel", n=len(shown)))
 if len(shown) > MAX_TABLE_ROWS:
@@ -100,5 +102,6 @@ st.dataframe(offers_table(shown.head(MAX_TABLE_ROWS), ui_lang), hide_index=True,
 # A callable: the CSV is built when someone clicks, not on every visit.
 st.download_button(tr("karte.download"), lambda: offers_csv(shown, ui_lang), file_name="quartierskarte-angebote.csv",
                    mime="text/csv", on_click="ignore")
+suggestion_form()
 write_view_to_url(flt)
 footer()

@@ -104,6 +104,25 @@ def _cmd_build_schematic(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_user(args: argparse.Namespace) -> int:
+    """``benutzer``: create or replace an editor account (password from the terminal or, with
+    ``--passwort-stdin``, from standard input)."""
+    import getpass
+
+    from .auth import add_user
+    from .config import load_settings
+
+    path = Path(args.datei) if args.datei else load_settings().users_path
+    password = sys.stdin.readline().rstrip("\n") if args.passwort_stdin else getpass.getpass("Passwort: ")
+    try:
+        add_user(path, args.name, password, args.rolle)
+    except ValueError as exc:
+        print(f"Fehler: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.name} ({args.rolle}) in {path} gespeichert.")
+    return 0
+
+
 def _cmd_poster(args: argparse.Namespace) -> int:
     """``poster``: district poster as PDF; ``handout``: the nearest offers for one location as PDF."""
     from .config import load_settings
@@ -200,6 +219,12 @@ def build_parser() -> argparse.ArgumentParser:
     schematic.add_argument("--steps", type=int, default=600)
     schematic.set_defaults(handler=_cmd_build_schematic)
 
+    user = commands.add_parser("benutzer", help="Zugang für die Redaktion anlegen (argon2id, Datei außerhalb von git).")
+    user.add_argument("--name", required=True)
+    user.add_argument("--rolle", choices=["redaktion", "pruefung"], default="redaktion")
+    user.add_argument("--datei", help="Benutzerdatei (Standard: QK_BENUTZER oder var/benutzer.toml)")
+    user.add_argument("--passwort-stdin", action="store_true", help="Passwort aus der Standardeingabe lesen")
+    user.set_defaults(handler=_cmd_user)
     url_help = "Adresse der öffentlichen Karte für den QR-Code (Standard: QK_OEFFENTLICHE_URL oder http://localhost:8501)"
     poster = commands.add_parser("poster", help="Plakat eines Stadtteils als PDF (A3/A4, jede Oberflächensprache).")
     poster.add_argument("--stadtteil", required=True, help="Name oder id, z. B. Bärenkämpen")

@@ -89,6 +89,12 @@ class Settings:
     """Nominatim-compatible search URL (e.g. ``https://nominatim.openstreetmap.org/search``); ``None``: no geocoding."""
     legal_dir: Path = PROJECT_DIR / "config" / "rechtliches"
     """Folder with impressum.md, datenschutz.md, barrierefreiheit.md (``QK_RECHTSTEXTE``)."""
+    database_url: str | None = None
+    """``QK_DATENBANK``: ``sqlite`` (the embedded store in ``var/``) or a SQLAlchemy URL (e.g.
+    ``postgresql+psycopg2://…``). Set: offers come from the store (seeded once from ``angebote_path``) and the
+    Redaktion page can edit them. Unset: the offers file is read as it is (read-only)."""
+    users_path: Path = PROJECT_DIR / "var" / "benutzer.toml"
+    """Editor accounts (``QK_BENUTZER``), outside git."""
     public_url: str | None = None
     """Public address of the app (``QK_OEFFENTLICHE_URL``) for QR codes on printouts; ``None``: the address the
     visitor used."""
@@ -112,5 +118,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         gemeinde_path=Path(env.get("QK_GEMEINDE", DATA_DIR / "minden_gemeinde.geojson")),
         geocoder_url=env.get("QK_GEOCODER_URL", "").strip() or None,
         public_url=env.get("QK_OEFFENTLICHE_URL", "").strip() or None,
+        database_url=env.get("QK_DATENBANK", "").strip() or None,
+        users_path=Path(env.get("QK_BENUTZER", PROJECT_DIR / "var" / "benutzer.toml")),
         legal_dir=Path(env.get("QK_RECHTSTEXTE", PROJECT_DIR / "config" / "rechtliches")),
     )

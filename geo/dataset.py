@@ -12,7 +12,7 @@ from .districts import is_schematic, read_districts
 from .filters import SEARCH_TEXT, search_haystack
 from .indicators import read_indicators
 from .join import assign_districts
-from .offers import read_offers
+from .offers import parse_offers, read_offers
 from .problems import DataFileError, Problem
 
 MAX_OFFERS_FILE_BYTES = 64 * 1024 * 1024
@@ -56,9 +56,13 @@ class Dataset:
 
 def load_dataset(settings: Settings) -> Dataset:
     """Load districts, offers and indicators; raises :class:`geo.problems.DataFileError` if a file is unusable."""
-    check_file_size(settings.angebote_path, MAX_OFFERS_FILE_BYTES)
     districts = read_districts(settings.stadtteile_path, settings.stadtteile_name_column, settings.stadtteile_id_column)
-    offers = read_offers(settings.angebote_path, settings.gemeinde_path)
+    if settings.database_url:
+        # the store holds validated offers; reading them through the same loader keeps one set of rules
+        offers = parse_offers(open_store(settings).offers_csv(), "Datenbank", settings.gemeinde_path)
+    else:
+        check_file_size(settings.angebote_path, MAX_OFFERS_FILE_BYTES)
+        offers = read_offers(settings.angebote_path, settings.gemeinde_path)
     indicators = read_indicators(settings.sozialatlas_path, set(districts.districts["id"]))
     joined = assign_districts(offers.offers, districts.districts, offers.datei)
     joined.offers[SEARCH_TEXT] = search_haystack(joined.offers)  # once per load, not per keystroke
@@ -70,6 +74,14 @@ def load_dataset(settings: Settings) -> Dataset:
         problems=[*districts.problems, *offers.problems, *joined.problems, *indicators.problems],
         files=loaded_files(settings),
     )
+
+
+def open_store(settings: Settings):
+    """The offer store of ``settings`` (``QK_DATENBANK``), created and seeded from the offers file on first use."""
+    from .store import Store
+
+    url = None if settings.database_url == "sqlite" else settings.database_url
+    return Store.open(url, seed_csv=settings.angebote_path)
 
 
 def loaded_files(settings: Settings) -> tuple[LoadedFile, ...]:

@@ -327,3 +327,68 @@ def test_measures_page_filters_by_field_and_horizon():
     expected = measures[(measures["handlungsfeld"] == "Bildung") & (measures["fristigkeit"] == "mittelfristig")]
     assert len(cards()) == len(expected) > 0
     assert all(title in "".join(cards()) for title in expected["titel"].str.replace("&", "&amp;"))
+
+
+# --- Redaktion (issue 17) ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def editor_env(tmp_path, monkeypatch):
+    from geo.auth import add_user
+
+    users = tmp_path / "benutzer.toml"
+    add_user(users, "anna", "ein-langes-passwort", "pruefung")
+    monkeypatch.setenv("QK_DATENBANK", f"sqlite:///{tmp_path / 'qk.sqlite'}")
+    monkeypatch.setenv("QK_BENUTZER", str(users))
+    return tmp_path
+
+
+def test_editor_page_in_file_mode_has_no_edit_functions():
+    at = run("app_pages/redaktion.py")
+    assert not at.exception, at.exception
+    assert any("QK_DATENBANK" in i.value for i in at.info)
+    assert not at.text_input and not at.button and not at.tabs
+
+
+def test_editor_page_without_login_shows_only_the_login(editor_env):
+    at = run("app_pages/redaktion.py")
+    assert not at.exception, at.exception
+    assert [b.label for b in at.button] == ["Anmelden"]
+    assert not at.tabs and not at.selectbox and not at.get("file_uploader")
+    at.text_input[0].set_value("anna")
+    at.text_input[1].set_value("falsches-passwort")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Name oder Passwort stimmt nicht."] and not at.tabs
+
+
+def test_logged_in_editor_marks_an_offer_as_still_current(editor_env):
+    from datetime import date
+
+    from geo.store import Store
+
+    at = run("app_pages/redaktion.py")
+    at.text_input[0].set_value("anna")
+    at.text_input[1].set_value("ein-langes-passwort")
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert len(at.tabs) == 5
+    store = Store.open(f"sqlite:///{editor_env / 'qk.sqlite'}")
+    oldest = store.stale(date.today()).iloc[0]
+    at.button(key=f"ok-{oldest['id']}").click().run()
+    assert store.get(oldest["id"])["zuletzt_geprueft"] == date.today().isoformat()
+    last = store.history(oldest["id"]).iloc[-1]
+    assert (last["feld"], last["von"], last["neu"]) == ("zuletzt_geprueft", "anna", date.today().isoformat())
+
+
+def test_resident_suggestion_lands_in_the_queue_not_on_the_map(editor_env):
+    from geo.store import Store
+
+    at = run("app_pages/karte.py")
+    assert not at.exception, at.exception
+    text = '<img src=x onerror=alert(1)> Sprachcafé fehlt'
+    form_areas = [a for a in at.text_area if a.label.startswith("Ihre Nachricht")]
+    form_areas[0].set_value(text)
+    [b for b in at.button if b.label == "Senden"][0].click().run()
+    assert any("Danke" in s.value for s in at.success)
+    queue = Store.open(f"sqlite:///{editor_env / 'qk.sqlite'}").suggestions()
+    assert list(queue["text"]) == [text]
+    assert text not in json.dumps([h.proto.body for h in at.get("html")])
