@@ -67,6 +67,14 @@ def throttle():
     return Throttle()
 
 
+def oidc_configured() -> bool:
+    """True if ``.streamlit/secrets.toml`` configures Streamlit's OIDC login (``[auth]``)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all: Streamlit raises its own FileNotFoundError subclass
+        return False
+
+
 def offers_changed() -> None:
     """After an edit: reload the offers and rebuild maps and coverage (for every visitor)."""
     dataset.clear()

@@ -7,7 +7,7 @@ from geo.measures import (FRISTIGKEITEN, MEASURE_FIELDS, filter_measures, horizo
                           read_measures)
 from geo.offer_view import measure_card_html
 from geo.problems import DataFileError
-from ui import dataset_or_stop, footer, lang, tr
+from ui import dataset_or_stop, footer, lang, offer_store, tr
 
 data = dataset_or_stop()
 ui_lang = lang()
@@ -38,6 +38,10 @@ fields = col_field.multiselect(tr("massnahmen.handlungsfeld"), list(MEASURE_FIEL
 horizons = col_horizon.multiselect(tr("massnahmen.fristigkeit"), list(FRISTIGKEITEN), key="m_frist",
                                    format_func=lambda f: tr(horizon_key(f)),
                                    placeholder=tr("filter.alle"))
+store = offer_store()
+if store is not None:  # the Redaktion's status, where it set one; the file keeps the source's "offen"
+    states = store.measure_states()
+    table = table.assign(status=[states.get(i, s) for i, s in zip(table["id"], table["status"])])
 shown = filter_measures(table, fields, horizons)
 linked, problems = offers_by_measure(data.offers, set(table["id"]))
 names = dict(zip(data.offers["id"], data.offers["name"]))

@@ -6,12 +6,14 @@ import pandas as pd
 import streamlit as st
 
 from geo.attributes import ZIELGRUPPEN, target_groups
-from geo.auth import LoginLocked, login
+from geo.auth import LoginLocked, User, login, read_users_oidc
 from geo.config import HANDLUNGSFELD_BY_NAME, HANDLUNGSFELDER
 from geo.export import spreadsheet_csv
+from geo.measures import STATUS as MEASURE_STATUS
+from geo.measures import read_measures
 from geo.offers import BARRIEREFREI_WERTE, LAGE_GENAUIGKEITEN, OFFER_COLUMNS, STATUS_WERTE
 from geo.store import ConflictError, ValidationError
-from ui import dataset_or_stop, footer, offers_changed, offer_store, settings, throttle, tr
+from ui import dataset_or_stop, footer, offers_changed, offer_store, oidc_configured, settings, throttle, tr
 
 USER = "qk_redaktion_user"
 
@@ -23,6 +25,20 @@ if not settings().database_url:
     st.stop()
 
 user = st.session_state.get(USER)
+if user is None and oidc_configured():
+    # Streamlit's own OIDC login (st.login, configured in .streamlit/secrets.toml [auth]); the role comes from
+    # the [oidc] table of the users file (e-mail address → role). Unknown addresses get no edit rights.
+    if not st.user.is_logged_in:
+        st.button(tr("redaktion.anmelden"), on_click=st.login)
+        footer()
+        st.stop()
+    role = read_users_oidc(settings().users_path).get(str(st.user.get("email", "")).lower())
+    if role is None:
+        st.error(tr("redaktion.oidc_unbekannt"))
+        st.button(tr("redaktion.abmelden"), on_click=st.logout)
+        footer()
+        st.stop()
+    user = User(str(st.user.get("email")), role)
 if user is None:
     with st.form("login"):
         name = st.text_input(tr("redaktion.name"), autocomplete="username")
@@ -47,12 +63,14 @@ store = offer_store()
 col_who, col_out = st.columns([4, 1])
 col_who.markdown(tr("redaktion.angemeldet", name=user.name, rolle=tr(f"redaktion.rolle_{user.role}")))
 if col_out.button(tr("redaktion.abmelden")):
-    del st.session_state[USER]
-    st.rerun()
+    if USER in st.session_state:
+        del st.session_state[USER]
+        st.rerun()
+    st.logout()
 
-tab_check, tab_edit, tab_import, tab_queue, tab_history = st.tabs(
+tab_check, tab_edit, tab_import, tab_queue, tab_measures, tab_history = st.tabs(
     [tr("redaktion.tab_pruefen"), tr("redaktion.tab_bearbeiten"), tr("redaktion.tab_import"),
-     tr("redaktion.tab_vorschlaege"), tr("redaktion.tab_verlauf")])
+     tr("redaktion.tab_vorschlaege"), tr("redaktion.tab_massnahmen"), tr("redaktion.tab_verlauf")])
 
 with tab_check:
     st.write(tr("redaktion.pruefen_text"))
@@ -183,6 +201,19 @@ with tab_queue:
                     st.rerun()
     if not user.reviews:
         st.caption(tr("redaktion.nur_pruefung"))
+
+with tab_measures:
+    measures = read_measures()
+    states = store.measure_states()
+    titles = dict(zip(measures["id"], measures["titel"]))
+    measure_id = st.selectbox(tr("redaktion.massnahme"), list(titles), format_func=lambda i: f"{i}: {titles[i][:90]}")
+    source_state = measures.set_index("id").loc[measure_id, "status"]
+    current_state = states.get(measure_id, source_state)
+    new_state = st.selectbox(tr("massnahmen.status"), list(MEASURE_STATUS), index=list(MEASURE_STATUS).index(current_state),
+                             format_func=lambda s: tr(f"massnahmen.status_{s}"), key=f"m-stand-{measure_id}")
+    if st.button(tr("redaktion.speichern"), key="m-speichern", disabled=new_state == current_state):
+        store.set_measure_state(measure_id, new_state, user.name, source_state)
+        st.success(tr("redaktion.gespeichert"))
 
 with tab_history:
     history = store.history()

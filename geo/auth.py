@@ -74,6 +74,15 @@ def add_user(path: Path, name: str, password: str, role: str) -> None:
     tmp.replace(path)
 
 
+def read_users_oidc(path: Path) -> dict[str, str]:
+    """``{e-mail (lower case): role}`` from the ``[oidc]`` table of the users file, for Streamlit's OIDC login."""
+    if not path.is_file():
+        return {}
+    with path.open("rb") as handle:
+        table = tomllib.load(handle).get("oidc", {})
+    return {str(k).lower(): v for k, v in table.items() if v in ROLES}
+
+
 @dataclass
 class Throttle:
     """Failed logins per user name (process-wide): after :data:`MAX_FAILURES` within the window, the name is

@@ -55,6 +55,15 @@ suggestions_table = sa.Table(
     sa.Column("stand", sa.String(20), nullable=False, server_default="offen"),
     sa.Column("bearbeitet_von", sa.String(200), nullable=False, server_default=""),
 )
+measures_table = sa.Table(
+    "massnahmen_stand", metadata,
+    sa.Column("id", sa.String(200), primary_key=True),
+    sa.Column("stand", sa.String(40), nullable=False),
+    sa.Column("geaendert_am", sa.String(40), nullable=False),
+    sa.Column("geaendert_von", sa.String(200), nullable=False),
+)
+"""Status of the measures of the Integrationskonzept as edited by the Redaktion (the CSV keeps the source's
+"offen"); changes go to the audit table with ``angebot_id = "massnahme:<id>"``."""
 SUGGESTION_KINDS = ("neu", "fehler")
 SUGGESTION_STATES = ("offen", "uebernommen", "abgelehnt")
 MAX_SUGGESTION_CHARS = 2_000
@@ -308,6 +317,34 @@ class Store:
             if not apply:
                 conn.rollback()
         return report
+
+    # --- measures ----------------------------------------------------------------------------------------
+
+    def measure_states(self) -> dict[str, str]:
+        """Measure id → status set by the Redaktion (measures never edited are not listed)."""
+        with self.engine.connect() as conn:
+            return {r.id: r.stand for r in conn.execute(sa.select(measures_table))}
+
+    def set_measure_state(self, measure_id: str, state: str, user: str, old_state: str) -> None:
+        """Set a measure's status (one of :data:`geo.measures.STATUS`), audited like an offer field."""
+        from .measures import STATUS
+
+        if state not in STATUS:
+            raise ValidationError([f"„{state}“ ist kein Stand ({', '.join(STATUS)})."])
+        stamp = now_iso()
+        with self.engine.begin() as conn:
+            exists = conn.execute(sa.select(measures_table.c.stand).where(measures_table.c.id == measure_id)).first()
+            before = exists[0] if exists else old_state
+            if before == state:
+                return
+            if exists:
+                conn.execute(measures_table.update().where(measures_table.c.id == measure_id)
+                             .values(stand=state, geaendert_am=stamp, geaendert_von=user))
+            else:
+                conn.execute(measures_table.insert().values(id=measure_id, stand=state, geaendert_am=stamp,
+                                                            geaendert_von=user))
+            conn.execute(audit_table.insert().values(angebot_id=f"massnahme:{measure_id}", feld="status", alt=before,
+                                                     neu=state, von=user, am=stamp, vorgang="massnahme", version=0))
 
     # --- residents' suggestions -------------------------------------------------------------------------
 

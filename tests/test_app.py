@@ -370,7 +370,7 @@ def test_logged_in_editor_marks_an_offer_as_still_current(editor_env):
     at.text_input[1].set_value("ein-langes-passwort")
     at.button[0].click().run()
     assert not at.exception, at.exception
-    assert len(at.tabs) == 5
+    assert len(at.tabs) == 6
     store = Store.open(f"sqlite:///{editor_env / 'qk.sqlite'}")
     oldest = store.stale(date.today()).iloc[0]
     at.button(key=f"ok-{oldest['id']}").click().run()
@@ -392,3 +392,16 @@ def test_resident_suggestion_lands_in_the_queue_not_on_the_map(editor_env):
     queue = Store.open(f"sqlite:///{editor_env / 'qk.sqlite'}").suggestions()
     assert list(queue["text"]) == [text]
     assert text not in json.dumps([h.proto.body for h in at.get("html")])
+
+
+def test_measure_status_set_by_the_redaktion_shows_on_the_measures_page(editor_env):
+    from geo.store import Store
+
+    store = Store.open(f"sqlite:///{editor_env / 'qk.sqlite'}")
+    store.set_measure_state("ikon-6.3-1", "begonnen", "anna", "offen")
+    at = run("app_pages/massnahmen.py")
+    assert not at.exception, at.exception
+    card = [h for h in html_blocks(at) if "ikon-6.3-1<" in h][0]
+    assert "<dd>begonnen</dd>" in card
+    last = store.history("massnahme:ikon-6.3-1").iloc[-1]
+    assert (last["alt"], last["neu"], last["von"]) == ("offen", "begonnen", "anna")
