@@ -55,8 +55,9 @@ import opening_hours
 import pandas as pd
 
 from .attributes import JA, NEIN, TIMEZONE, ZIELGRUPPEN, cell_text, months_since, split_list, target_groups
-from .config import DISPLAY_CRS, HANDLUNGSFELD_BY_NAME, HANDLUNGSFELDER
+from .config import HANDLUNGSFELD_BY_NAME, HANDLUNGSFELDER
 from .districts import is_schematic
+from .geojson_export import offer_points
 from .i18n import t
 from .offer_view import STALE_AFTER_MONTHS, safe_http_url, tel_href
 from .text import search_key
@@ -105,21 +106,26 @@ _ADDRESS = re.compile(r"^(?P<street>.+?),\s*(?:(?P<plz>\d{5})\s+)?Minden\b(?P<re
 _FULL_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 _PHONE_SPLIT = re.compile(r"[;,(]| oder | / (?=\D)")
 
-_ANGABEN_TERMS: dict[str, str] = {
-    "status": "Status laut Quartierskarte: aktiv (eine Quelle ab 2023 bestätigt das Angebot), unklar (keine "
-              "neuere Bestätigung), umgezogen (eine Quelle nennt einen Umzug), beendet (eine Quelle nennt ein Ende).",
-    "lage_genauigkeit": "Wie genau der Ort bekannt ist: adresse (Koordinate an der Adresse), strasse (nur die "
-                        "Straße), stadtteil (nur der Stadtteil; Koordinate = Bezugspunkt des Stadtteils), "
-                        "unbekannt (kein Ort, keine Koordinate).",
-    "kategorie": "Art des Angebots (Freitext der Quartierskarte, z. B. Beratung, Begegnung).",
-    "zuletzt_geprueft": "Wann die Angabe zuletzt geprüft wurde, wie erfasst (JJJJ, JJJJ-MM oder JJJJ-MM-TT).",
-    "stand_quelle": "Datum des Stands laut Quelle, wie erfasst (JJJJ, JJJJ-MM oder JJJJ-MM-TT).",
-    "quelle": "Quellenangabe der Quartierskarte zu diesem Angebot.",
-    "hinweis": "Hinweis der Quartierskarte zu diesem Angebot (z. B. Unsicherheiten der Quellen).",
-    "beschreibung_einfach": "Beschreibung in Einfacher Sprache.",
-    "massnahmen": "Kennungen der Maßnahmen des Integrationskonzepts (data/massnahmen.csv), auf die sich das "
-                  "Angebot bezieht; durch Semikolon getrennt.",
-    "barrierefrei": "Barrierefreiheit laut Quelle (ja/nein), wenn kein Ort exportiert wird.",
+_ANGABEN_TERMS: dict[str, tuple[str, str]] = {
+    # column → (term name, term description)
+    "status": ("Status", "Status laut Quartierskarte: aktiv (eine Quelle ab 2023 bestätigt das Angebot), unklar "
+                         "(keine neuere Bestätigung), umgezogen (eine Quelle nennt einen Umzug), beendet (eine Quelle "
+                         "nennt ein Ende)."),
+    "lage_genauigkeit": ("Lagegenauigkeit", "Wie genau der Ort bekannt ist: adresse (Koordinate an der Adresse), "
+                                            "strasse (nur die Straße), stadtteil (nur der Stadtteil; Koordinate = "
+                                            "Bezugspunkt des Stadtteils), unbekannt (kein Ort, keine Koordinate)."),
+    "kategorie": ("Kategorie", "Art des Angebots (Freitext der Quartierskarte, z. B. Beratung, Begegnung)."),
+    "zuletzt_geprueft": ("Zuletzt geprüft", "Wann die Angabe zuletzt geprüft wurde, wie erfasst (JJJJ, JJJJ-MM oder "
+                                            "JJJJ-MM-TT)."),
+    "stand_quelle": ("Stand laut Quelle", "Datum des Stands laut Quelle, wie erfasst (JJJJ, JJJJ-MM oder JJJJ-MM-TT)."),
+    "quelle": ("Quelle", "Quellenangabe der Quartierskarte zu diesem Angebot."),
+    "hinweis": ("Hinweis", "Hinweis der Quartierskarte zu diesem Angebot (z. B. Unsicherheiten der Quellen)."),
+    "beschreibung_einfach": ("Beschreibung in Einfacher Sprache", "Beschreibung des Angebots in Einfacher Sprache."),
+    "massnahmen": ("Maßnahmen des Integrationskonzepts", "Kennungen der Maßnahmen des Integrationskonzepts "
+                                                         "(data/massnahmen.csv), auf die sich das Angebot bezieht; "
+                                                         "durch Semikolon getrennt."),
+    "barrierefrei": ("Barrierefrei", "Barrierefreiheit laut Quelle (ja/nein), für Angebote ohne Ort (sonst in "
+                                     "location.accessibility)."),
 }
 
 _PRECISION_TEXT = {
@@ -130,8 +136,8 @@ _PRECISION_TEXT = {
                  "Stadtteils, keine Gebäude- oder Adressposition.",
 }
 _ADDRESS_NOT_AT_POINT = "Die Adresse steht so in der Quelle; die Koordinate gibt nicht ihre Lage an."
-_UNKNOWN_PLACE = ("Ort unbekannt: Keine Quelle bestätigt, wo das Angebot stattfindet; es gibt keine Koordinate "
-                  "und keine geprüfte Adresse.")
+_UNKNOWN_PLACE = ("Ort unbekannt: Die Quellen nennen weder einen Punkt noch einen Stadtteil; darum gibt es keine "
+                  "Koordinate. Bitte beim Träger nachfragen.")
 _SCHEMATIC_NOTE = " (Zuordnung über schematische Stadtteilgrenzen, keine amtlichen Grenzen)"
 _LOCAL_TIME_NOTE = ("Zeiten in Ortszeit Minden (Europe/Berlin, MEZ/MESZ). Feiertage sind in den Öffnungszeiten "
                     "nicht gesondert geregelt.")
@@ -167,7 +173,7 @@ def offers_to_hsds(offers: pd.DataFrame, districts: pd.DataFrame | None = None,
         today = datetime.now(TIMEZONE)
     offers = _prepared(offers, districts)
     schematic = districts is not None and "geometrie" in districts.columns and is_schematic(districts)
-    points = _points(offers)
+    points = offer_points(offers)
     return [_service(row, point, today, schematic) for row, point in zip(offers.to_dict("records"), points)]
 
 
@@ -175,7 +181,7 @@ def hsds_json(offers: pd.DataFrame, districts: pd.DataFrame | None = None,
               today: date | datetime | None = None) -> bytes:
     """:func:`offers_to_hsds` as UTF-8 JSON (a list of services; no BOM, no HTML escaping)."""
     services = offers_to_hsds(offers, districts=districts, today=today)
-    return json.dumps(services, ensure_ascii=False, indent=2, allow_nan=False).encode("utf-8")
+    return json.dumps(services, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
 # --- preparation ---------------------------------------------------------------------------------------------------
@@ -187,26 +193,6 @@ def _prepared(offers: pd.DataFrame, districts: pd.DataFrame | None) -> pd.DataFr
 
         offers = assign_districts(offers, districts).offers
     return offers
-
-
-def _points(offers: pd.DataFrame) -> list[tuple[float, float] | None]:
-    """(lon, lat) in EPSG:4326 per offer, ``None`` for offers without a place."""
-    if "geometry" in offers.columns and hasattr(offers, "to_crs"):
-        geoms = offers if offers.crs is None or offers.crs == DISPLAY_CRS else offers.to_crs(DISPLAY_CRS)
-        result = []
-        for geom, precision in zip(geoms.geometry, offers.get("lage_genauigkeit", [""] * len(offers))):
-            if geom is None or geom.is_empty or cell_text(precision).lower() == "unbekannt":
-                result.append(None)
-            else:
-                result.append((float(geom.x), float(geom.y)))
-        return result
-    result = []
-    for row in offers.to_dict("records"):
-        lat, lon = row.get("lat"), row.get("lon")
-        ok = (cell_text(row.get("lage_genauigkeit")).lower() != "unbekannt"
-              and isinstance(lat, (int, float)) and isinstance(lon, (int, float)) and lat == lat and lon == lon)
-        result.append((float(lon), float(lat)) if ok else None)
-    return result
 
 
 def _get(row: Mapping[str, object], key: str) -> str:
@@ -288,17 +274,17 @@ def _is_plainly_free(costs: str) -> bool:
 
 
 def _as_uri(url: str | None) -> str | None:
-    """An http(s) URL as an ASCII URI (RFC 3987 §3.1: host IDNA-encoded, other non-ASCII characters percent-encoded)."""
+    """An http(s) URL as an ASCII URI (RFC 3987 §3.1: host IDNA-encoded, other non-ASCII percent-encoded)."""
     if url is None or url.isascii():
         return url
-    parts = urlsplit(url)
     try:
+        parts = urlsplit(url)
+        if parts.username or parts.password:
+            return None  # credentials in a URL are not passed on
         host = parts.hostname.encode("idna").decode("ascii") if parts.hostname else ""
-    except UnicodeError:
+        netloc = host + (f":{parts.port}" if parts.port else "")
+    except (UnicodeError, ValueError):
         return None
-    netloc = host + (f":{parts.port}" if parts.port else "")
-    if parts.username or parts.password:
-        return None  # credentials in a URL are not passed on
     keep = "/%:@!$&'()*+,;=-._~?#[]"
     return urlunsplit((parts.scheme, netloc, quote(parts.path, safe=keep), quote(parts.query, safe=keep),
                        quote(parts.fragment, safe=keep)))
@@ -382,9 +368,9 @@ def _agrees_with_parser(text: str, rules: list[tuple[tuple[str, ...], str, str]]
         intervals = list(parsed.intervals(_REFERENCE_MONDAY, _REFERENCE_MONDAY + timedelta(days=7)))
     except Exception:  # the parser raises its own error types
         return False
-    if any(state.name not in ("OPEN", "CLOSED") for _, _, state, _ in intervals):
+    if any(state not in (opening_hours.State.OPEN, opening_hours.State.CLOSED) for _, _, state, _ in intervals):
         return False
-    from_parser = sorted((start, end) for start, end, state, _ in intervals if state.name == "OPEN")
+    from_parser = sorted((start, end) for start, end, state, _ in intervals if state == opening_hours.State.OPEN)
     expected = []
     for days, opens, closes in rules:
         for day in days:
@@ -437,8 +423,8 @@ def _service_at_location(row: Mapping[str, object], point: tuple[float, float] |
     location_id = hsds_id("location", offer_id)
     location: dict = {"id": location_id, "location_type": "physical"}
     if point is None:
-        location["description"] = _UNKNOWN_PLACE + (f" Angabe in den Quelldaten (nicht bestätigt): „{address}“."
-                                                     if address else "")
+        quoted = f" Adressangabe in den Quelldaten, nicht als heutiger Ort geprüft: „{address}“."
+        location["description"] = _UNKNOWN_PLACE + (quoted if address else "")
     else:
         location["description"] = _place_description(row, precision, bool(address), schematic)
         location["latitude"] = point[1]
@@ -476,7 +462,12 @@ def _place_description(row: Mapping[str, object], precision: str, has_address: b
 
 # --- attributes (taxonomy terms) -----------------------------------------------------------------------------------
 
-def _taxonomy_detail(taxonomy: str) -> dict:
+def taxonomy_details() -> list[dict]:
+    """The three taxonomies as HSDS ``taxonomy`` objects (``id``, ``name``, ``description``).
+
+    Terms name their taxonomy by ``taxonomy`` (name) and ``taxonomy_id`` only; the nested
+    ``taxonomy_detail`` is left out so that it is not repeated in every attribute of every service.
+    """
     descriptions = {
         TAXONOMY_HANDLUNGSFELDER: "Die vier Handlungsfelder des Integrationskonzepts der Stadt Minden (2020), "
                                   "denen die Quartierskarte jedes Angebot zuordnet.",
@@ -485,7 +476,7 @@ def _taxonomy_detail(taxonomy: str) -> dict:
         TAXONOMY_ANGABEN: "Angaben der Quartierskarte Minden, für die HSDS kein eigenes Feld hat; der Begriff "
                           "nennt die Spalte, value enthält den Wert wie erfasst.",
     }
-    return {"id": hsds_id("taxonomy", taxonomy), "name": taxonomy, "description": descriptions[taxonomy]}
+    return [{"id": hsds_id("taxonomy", name), "name": name, "description": text} for name, text in descriptions.items()]
 
 
 def _term(taxonomy: str, code: str) -> dict:
@@ -496,11 +487,10 @@ def _term(taxonomy: str, code: str) -> dict:
         name = t(f"zielgruppe.{code}")
         description = f"Zielgruppe „{name}“ laut Angabe des Angebots."
     else:
-        name, description = code, _ANGABEN_TERMS[code]
-    detail = _taxonomy_detail(taxonomy)
+        name, description = _ANGABEN_TERMS[code]
     return {"id": hsds_id("taxonomy_term", taxonomy, code), "code": code, "name": name,
-            "description": description, "taxonomy": taxonomy, "taxonomy_id": detail["id"],
-            "taxonomy_detail": detail, "language": "de"}
+            "description": description, "taxonomy": taxonomy, "taxonomy_id": hsds_id("taxonomy", taxonomy),
+            "language": "de"}
 
 
 def _attribute(taxonomy: str, code: str, link_id: str, link_entity: str, offer_id: str,

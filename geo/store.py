@@ -18,7 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .offers import OFFER_COLUMNS, OUTLINE_PATH, parse_offers
-from .text import neutralise_formula
+from .text import neutralise_formula, strip_control_chars
 
 SYSTEM_USER = "system"
 """Author of changes that no person made (the first seeding from the shipped CSV)."""
@@ -26,41 +26,41 @@ SYSTEM_USER = "system"
 metadata = sa.MetaData()
 offers_table = sa.Table(
     "angebote", metadata,
-    sa.Column("id", sa.String(200), primary_key=True),
+    sa.Column("id", sa.Text, primary_key=True),
     *(sa.Column(name, sa.Text, nullable=False, server_default="") for name in OFFER_COLUMNS if name != "id"),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("geaendert_am", sa.String(40), nullable=False),
-    sa.Column("geaendert_von", sa.String(200), nullable=False),
+    sa.Column("geaendert_am", sa.Text, nullable=False),
+    sa.Column("geaendert_von", sa.Text, nullable=False),
 )
 audit_table = sa.Table(
     "aenderungen", metadata,
     sa.Column("nr", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("angebot_id", sa.String(200), nullable=False, index=True),
-    sa.Column("feld", sa.String(100), nullable=False),
+    sa.Column("angebot_id", sa.Text, nullable=False, index=True),
+    sa.Column("feld", sa.Text, nullable=False),
     sa.Column("alt", sa.Text, nullable=True),
     sa.Column("neu", sa.Text, nullable=True),
-    sa.Column("von", sa.String(200), nullable=False),
-    sa.Column("am", sa.String(40), nullable=False),
-    sa.Column("vorgang", sa.String(40), nullable=False),
+    sa.Column("von", sa.Text, nullable=False),
+    sa.Column("am", sa.Text, nullable=False),
+    sa.Column("vorgang", sa.Text, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),  # the offer's version after this change (1 = first stored)
 )
 suggestions_table = sa.Table(
     "vorschlaege", metadata,
     sa.Column("nr", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("angebot_id", sa.String(200), nullable=True),
-    sa.Column("art", sa.String(20), nullable=False),
+    sa.Column("angebot_id", sa.Text, nullable=True),
+    sa.Column("art", sa.Text, nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("kontakt", sa.Text, nullable=False, server_default=""),
-    sa.Column("am", sa.String(40), nullable=False),
-    sa.Column("stand", sa.String(20), nullable=False, server_default="offen"),
-    sa.Column("bearbeitet_von", sa.String(200), nullable=False, server_default=""),
+    sa.Column("am", sa.Text, nullable=False),
+    sa.Column("stand", sa.Text, nullable=False, server_default="offen"),
+    sa.Column("bearbeitet_von", sa.Text, nullable=False, server_default=""),
 )
 measures_table = sa.Table(
     "massnahmen_stand", metadata,
-    sa.Column("id", sa.String(200), primary_key=True),
-    sa.Column("stand", sa.String(40), nullable=False),
-    sa.Column("geaendert_am", sa.String(40), nullable=False),
-    sa.Column("geaendert_von", sa.String(200), nullable=False),
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("stand", sa.Text, nullable=False),
+    sa.Column("geaendert_am", sa.Text, nullable=False),
+    sa.Column("geaendert_von", sa.Text, nullable=False),
 )
 """Status of the measures of the Integrationskonzept as edited by the Redaktion (the CSV keeps the source's
 "offen"); changes go to the audit table with ``angebot_id = "massnahme:<id>"``."""
@@ -247,6 +247,10 @@ class Store:
         with self.engine.begin() as conn:
             old = conn.execute(sa.select(offers_table).where(offers_table.c.id == clean["id"])).mappings().first()
             old = dict(old) if old else None
+            if expected_version is not None and old is None:
+                # an edit whose id is not stored (e.g. the id field was changed): never silently a new offer
+                raise ValidationError([f"Ein Angebot mit der id „{clean['id']}“ gibt es nicht; die id eines "
+                                       "Angebots lässt sich nicht ändern."])
             if expected_version is None and old is not None:
                 raise ConflictError(clean["id"], 0, old, self._changes_since(conn, clean["id"], 0))
             if old is not None and old["version"] != expected_version:
@@ -352,7 +356,9 @@ class Store:
         """A resident's suggestion or error report: lands in the review queue, never on the map."""
         if kind not in SUGGESTION_KINDS:
             raise ValueError(f"art must be one of {SUGGESTION_KINDS}")
-        text, contact = text.strip()[:MAX_SUGGESTION_CHARS], contact.strip()[:300]
+        # residents' text: control characters (NUL is refused by PostgreSQL) removed, length capped
+        text = strip_control_chars(text).strip()[:MAX_SUGGESTION_CHARS]
+        contact = strip_control_chars(contact).strip()[:300]
         if not text:
             raise ValidationError(["Bitte beschreiben Sie Ihren Vorschlag."])
         with self.engine.begin() as conn:

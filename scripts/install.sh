@@ -27,7 +27,8 @@ if $want_tests; then
 fi
 
 # Debian packages: Pango and a font covering Latin, Cyrillic, Arabic and Persian for the PDF posters (app);
-# for the tests also chromium (browser tests) and poppler-utils (pdftoppm renders PDF pages to check them).
+# for the tests also chromium (browser tests), poppler-utils (pdftoppm renders PDF pages to check them) and
+# postgresql (tests/test_store.py starts a throwaway PostgreSQL 15 cluster from /usr/lib/postgresql/15/bin).
 packages=()
 ldconfig -p | grep -q "libpango-1.0.so.0" || packages+=(libpango-1.0-0)
 ldconfig -p | grep -q "libpangoft2-1.0.so.0" || packages+=(libpangoft2-1.0-0)
@@ -36,6 +37,7 @@ ldconfig -p | grep -q "libharfbuzz-subset.so.0" || packages+=(libharfbuzz-subset
 if $want_tests; then
   command -v chromium >/dev/null 2>&1 || packages+=(chromium)
   command -v pdftoppm >/dev/null 2>&1 || packages+=(poppler-utils)
+  [[ -x /usr/lib/postgresql/15/bin/initdb ]] || packages+=(postgresql)
 fi
 if (( ${#packages[@]} )); then
   SUDO=""
