@@ -3,6 +3,9 @@ import streamlit as st
 
 from geo.config import STATIC_DIR
 from geo.filters import UNKNOWN_COLUMN
+from geo.export import offers_csv
+from geo.geojson_export import offers_geojson
+from geo.hsds import hsds_json
 from geo.offer_view import offer_card_html
 from geo.text import german_sort_key
 from ui import (dataset_or_stop, filter_sidebar, filtered_offers, footer, lang, now, restore_view_from_url,
@@ -34,5 +37,15 @@ for _, offer in shown.iloc[(page - 1) * PAGE_SIZE: page * PAGE_SIZE].iterrows():
     with st.container(border=True):
         # HTML with every value escaped, not Markdown: Markdown would turn any URL in any field into a link.
         st.html(offer_card_html(offer, ui_lang, heading_level=2, now=moment))
+st.header(tr("liste.export_titel"))
+st.caption(tr("liste.export_text"))
+col_csv, col_geojson, col_hsds = st.columns(3)
+# callables: the files are built when someone clicks, not on every visit
+col_csv.download_button("CSV", lambda: offers_csv(shown, ui_lang), file_name="quartierskarte-angebote.csv",
+                        mime="text/csv", on_click="ignore")
+col_geojson.download_button("GeoJSON", lambda: offers_geojson(shown), file_name="quartierskarte-angebote.geojson",
+                            mime="application/geo+json", on_click="ignore")
+col_hsds.download_button("HSDS 3.0 (JSON)", lambda: hsds_json(shown, data.districts),
+                         file_name="quartierskarte-hsds-services.json", mime="application/json", on_click="ignore")
 write_view_to_url(flt)
 footer()

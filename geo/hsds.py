@@ -132,10 +132,10 @@ _PRECISION_TEXT = {
     "adresse": "Lage: Adresse bekannt; die Koordinate liegt an der Adresse.",
     "strasse": "Ungefähre Lage: nur die Straße ist bekannt; die Koordinate liegt an der Straße, nicht an einem "
                "bestimmten Gebäude.",
-    "stadtteil": "Ungefähre Lage: nur der Stadtteil{district} ist bekannt. Die Koordinate ist der Bezugspunkt des "
-                 "Stadtteils, keine Gebäude- oder Adressposition.",
+    "stadtteil": "Ungefähre Lage: nur der Stadtteil{district} ist bekannt. Darum enthält dieser Export keine "
+                 "Koordinate (in der Karte steht das Angebot am Bezugspunkt des Stadtteils).",
 }
-_ADDRESS_NOT_AT_POINT = "Die Adresse steht so in der Quelle; die Koordinate gibt nicht ihre Lage an."
+_ADDRESS_NOT_AT_POINT = "Die Adresse steht so in der Quelle."
 _UNKNOWN_PLACE = ("Ort unbekannt: Die Quellen nennen weder einen Punkt noch einen Stadtteil; darum gibt es keine "
                   "Koordinate. Bitte beim Träger nachfragen.")
 _SCHEMATIC_NOTE = " (Zuordnung über schematische Stadtteilgrenzen, keine amtlichen Grenzen)"
@@ -427,8 +427,11 @@ def _service_at_location(row: Mapping[str, object], point: tuple[float, float] |
         location["description"] = _UNKNOWN_PLACE + (quoted if address else "")
     else:
         location["description"] = _place_description(row, precision, bool(address), schematic)
-        location["latitude"] = point[1]
-        location["longitude"] = point[0]
+        # HSDS has no precision field: a consumer would show a district's reference point as the offer's
+        # exact place. Only address and street points are exported as coordinates.
+        if precision in ("adresse", "strasse"):
+            location["latitude"] = point[1]
+            location["longitude"] = point[0]
         if address:
             location["addresses"] = [{"id": hsds_id("address", offer_id), "location_id": location_id,
                                       **split_address(address), "city": CITY, "region": REGION,

@@ -228,15 +228,16 @@ def test_one_organization_per_traeger_name(dataset, shipped_services):
             assert service["organization_id"] == service["organization"]["id"]
 
 
-def test_shipped_offers_without_place_have_no_coordinates(dataset, shipped_services):
+def test_only_address_and_street_points_are_exported_as_coordinates(dataset, shipped_services):
+    # a district reference point in HSDS would be shown as the exact place by consumers (no precision field)
     for (_, row), service in zip(dataset.offers.iterrows(), shipped_services):
-        located = row["lage_genauigkeit"] != "unbekannt"
+        located = row["lage_genauigkeit"] in ("adresse", "strasse")
         latitudes = list(walk(service, "latitude"))
         assert bool(latitudes) == located, row["id"]
         if located:
             assert latitudes == [pytest.approx(row["lat"])]
             assert list(walk(service, "longitude")) == [pytest.approx(row["lon"])]
-        else:
+        elif row["lage_genauigkeit"] == "unbekannt":
             assert not list(walk(service, "addresses"))
 
 
@@ -246,7 +247,7 @@ def test_district_reference_points_are_called_so(dataset, shipped_services):
             continue
         location = service["service_at_locations"][0]["location"]
         assert "Bezugspunkt" in location["description"]
-        assert "keine Gebäude- oder Adressposition" in location["description"]
+        assert "keine Koordinate" in location["description"] and "latitude" not in location
         assert terms(location, TAXONOMY_ANGABEN)["lage_genauigkeit"]["value"] == "stadtteil"
 
 
