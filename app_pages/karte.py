@@ -10,7 +10,7 @@ from geo.join import has_location
 from geo.mapbuild import MapFocus, add_focus, focus_bounds
 from geo.nearest import nearest_offers
 from geo.offer_view import distance_text, nearest_item_html, offer_card_html, walking_assumption
-from ui import (cached_map, chosen_location, chosen_offer, data_problem_notice, dataset_or_stop, filter_sidebar,
+from ui import (cached_map, chosen_offer, data_problem_notice, dataset_or_stop, filter_sidebar,
                 filtered_offers, footer, handout_bytes, lang, location_box, now, pdf_unavailable, public_url,
                 restore_view_from_url, schematic_notice, set_offer, suggestion_form, take_map_click, tr,
                 write_view_to_url)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .formatting import format_number
 from .i18n import t
-from .problems import DataFileError, Problem
+from .problems import Problem, read_text_table
 from .text import parse_decimal
 
 INDICATOR_COLUMNS = (
@@ -81,13 +81,7 @@ def read_indicators(path: str | Path, known_district_ids: set[str] | None = None
     ``known_district_ids`` (if given) also admits the city-wide id ``minden``.
     """
     path = Path(path)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataFileError(Problem(path.name, None, None, f"Datei kann nicht gelesen werden ({exc}).")) from exc
-    missing = [c for c in INDICATOR_COLUMNS if c not in frame.columns]
-    if missing:
-        raise DataFileError(Problem(path.name, 1, None, f"Spalten fehlen: {', '.join(missing)}."))
+    frame = read_text_table(path, INDICATOR_COLUMNS)
     problems, keep, rejected = [], [], []
     allowed = None if known_district_ids is None else set(known_district_ids) | {"minden"}
     for index, row in frame.iterrows():

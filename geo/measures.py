@@ -12,7 +12,7 @@ import pandas as pd
 
 from .attributes import split_list
 from .config import DATA_DIR, HANDLUNGSFELDER
-from .problems import DataFileError, Problem
+from .problems import DataFileError, Problem, read_text_table
 
 MEASURES_PATH = DATA_DIR / "massnahmen.csv"
 MEASURE_COLUMNS = ("id", "handlungsfeld", "bereich", "titel", "fristigkeit", "quelle", "status", "notes")
@@ -31,13 +31,7 @@ def horizon_key(fristigkeit: str) -> str:
 def read_measures(path: str | Path = MEASURES_PATH) -> pd.DataFrame:
     """The measures; raises :class:`DataFileError` naming file, line and problem for a broken row or header."""
     path = Path(path)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataFileError(Problem(path.name, None, None, f"Datei kann nicht gelesen werden ({exc}).")) from exc
-    missing = [c for c in MEASURE_COLUMNS if c not in frame.columns]
-    if missing:
-        raise DataFileError(Problem(path.name, 1, None, f"Spalten fehlen: {', '.join(missing)}."))
+    frame = read_text_table(path, MEASURE_COLUMNS)
     for line, row in zip(range(2, len(frame) + 2), frame.itertuples(index=False)):
         for column, value, allowed in (("handlungsfeld", row.handlungsfeld, MEASURE_FIELDS),
                                        ("fristigkeit", row.fristigkeit, FRISTIGKEITEN), ("status", row.status, STATUS)):

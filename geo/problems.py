@@ -39,3 +39,21 @@ class DataFileError(Exception):
     def __init__(self, problem: Problem):
         super().__init__(str(problem))
         self.problem = problem
+
+
+def read_text_table(path, columns):
+    """A project CSV file (UTF-8, BOM allowed) with every cell as text; :class:`DataFileError` naming the file if
+    it cannot be read or lacks one of ``columns``."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataFileError(Problem(path.name, None, None, f"Datei kann nicht gelesen werden ({exc}).")) from exc
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataFileError(Problem(path.name, 1, None, f"Spalten fehlen: {', '.join(missing)}."))
+    return frame

@@ -12,7 +12,7 @@ import pytest
 from geo.config import load_settings
 from geo.dataset import load_dataset
 from geo.location import Location
-from geo.poster import (PosterError, district_offers, find_district, handout_html, handout_pdf, poster_html,
+from geo.poster import (PosterError, district_offers, find_district, handout_pdf, poster_html,
                         poster_pdf, render_pdf)
 
 pypdf = pytest.importorskip("pypdf", reason="pypdf (requirements-test.txt) reads the PDF text")
