@@ -90,14 +90,26 @@ class Settings:
     legal_dir: Path = PROJECT_DIR / "config" / "rechtliches"
     """Folder with impressum.md, datenschutz.md, barrierefreiheit.md (``QK_RECHTSTEXTE``)."""
     database_url: str | None = None
-    """``QK_DATENBANK``: ``sqlite`` (the embedded store in ``var/``) or a SQLAlchemy URL (e.g.
-    ``postgresql+psycopg2://…``). Set: offers come from the store (seeded once from ``angebote_path``) and the
-    Redaktion page can edit them. Unset: the offers file is read as it is (read-only)."""
+    """Where offers live: ``sqlite`` (the embedded store in ``var/``, the default) or a SQLAlchemy URL (e.g.
+    ``postgresql+psycopg2://…``), seeded once from ``angebote_path``; the Redaktion page edits them. ``None``
+    (``QK_DATENBANK=aus``, or an operator's own ``QK_ANGEBOTE`` file without ``QK_DATENBANK``): the offers
+    file is read as it is, read-only."""
     users_path: Path = PROJECT_DIR / "var" / "benutzer.toml"
     """Editor accounts (``QK_BENUTZER``), outside git."""
     public_url: str | None = None
     """Public address of the app (``QK_OEFFENTLICHE_URL``) for QR codes on printouts; ``None``: the address the
     visitor used."""
+
+
+def _database_url(env: dict[str, str]) -> str | None:
+    """``QK_DATENBANK`` as given; unset: the embedded store, unless the operator names an offers file of their own
+    (``QK_ANGEBOTE``), which is then read as it is; ``aus``/``nein``/``0``: no store."""
+    value = env.get("QK_DATENBANK", "").strip()
+    if value.lower() in ("aus", "nein", "0", "off", "none"):
+        return None
+    if value:
+        return value
+    return None if env.get("QK_ANGEBOTE", "").strip() else "sqlite"
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -118,7 +130,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         gemeinde_path=Path(env.get("QK_GEMEINDE", DATA_DIR / "minden_gemeinde.geojson")),
         geocoder_url=env.get("QK_GEOCODER_URL", "").strip() or None,
         public_url=env.get("QK_OEFFENTLICHE_URL", "").strip() or None,
-        database_url=env.get("QK_DATENBANK", "").strip() or None,
+        database_url=_database_url(env),
         users_path=Path(env.get("QK_BENUTZER", PROJECT_DIR / "var" / "benutzer.toml")),
         legal_dir=Path(env.get("QK_RECHTSTEXTE", PROJECT_DIR / "config" / "rechtliches")),
     )

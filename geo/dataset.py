@@ -58,8 +58,11 @@ def load_dataset(settings: Settings) -> Dataset:
     """Load districts, offers and indicators; raises :class:`geo.problems.DataFileError` if a file is unusable."""
     districts = read_districts(settings.stadtteile_path, settings.stadtteile_name_column, settings.stadtteile_id_column)
     if settings.database_url:
-        # the store holds validated offers; reading them through the same loader keeps one set of rules
-        offers = parse_offers(open_store(settings).offers_csv(), "Datenbank", settings.gemeinde_path)
+        # The store holds validated offers; reading them through the same loader keeps one set of rules (a row
+        # fails only when the rules changed, e.g. another city outline). Named like the seed file so that pages
+        # find its report; line numbers then count in the store's export (ordered by id), not in that file.
+        offers = parse_offers(open_store(settings).offers_csv(), Path(settings.angebote_path).name,
+                              settings.gemeinde_path)
     else:
         check_file_size(settings.angebote_path, MAX_OFFERS_FILE_BYTES)
         offers = read_offers(settings.angebote_path, settings.gemeinde_path)

@@ -64,6 +64,12 @@ measures_table = sa.Table(
 )
 """Status of the measures of the Integrationskonzept as edited by the Redaktion (the CSV keeps the source's
 "offen"); changes go to the audit table with ``angebot_id = "massnahme:<id>"``."""
+meta_table = sa.Table(
+    "meta", metadata,
+    sa.Column("schluessel", sa.Text, primary_key=True),
+    sa.Column("wert", sa.Text, nullable=False),
+)
+"""``seed_sha256``: fingerprint of the file the store was seeded from."""
 SUGGESTION_KINDS = ("neu", "fehler")
 SUGGESTION_STATES = ("offen", "uebernommen", "abgelehnt")
 MAX_SUGGESTION_CHARS = 2_000
@@ -103,6 +109,9 @@ def engine_for(url: str | None = None) -> sa.Engine:
         path = default_sqlite_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{path}"
+    if url.startswith("sqlite"):
+        # several app processes (and test runs) may open the file at once: wait for a lock instead of failing
+        return sa.create_engine(url, future=True, connect_args={"timeout": 30})
     return sa.create_engine(url, future=True)
 
 
@@ -161,11 +170,49 @@ class Store:
 
     @classmethod
     def open(cls, url: str | None = None, seed_csv: str | Path | None = None) -> Store:
-        """Open (and create) the store; an empty store is seeded from ``seed_csv`` once."""
+        """Open (and create) the store and seed it from ``seed_csv`` (see :meth:`seed`)."""
         store = cls(engine_for(url))
-        if seed_csv is not None and store.count() == 0:
-            store.import_csv(Path(seed_csv).read_bytes(), SYSTEM_USER, apply=True, source=Path(seed_csv).name)
+        if seed_csv is not None:
+            store.seed(Path(seed_csv))
         return store
+
+    def edited(self) -> bool:
+        """True once a person (not the seeding) has changed anything."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(audit_table.c.nr).where(audit_table.c.von != SYSTEM_USER).limit(1)).first() is not None
+
+    def seed(self, path: Path) -> str:
+        """Fill an empty store from ``path`` — and refill a store that nobody has edited yet when ``path`` changed
+        (a new release of the shipped data). A store with editors' changes is never overwritten: from then on
+        it is the master, and a new file goes in through the import with its dry run. Returns what happened:
+        ``"gefuellt"``, ``"erneuert"`` or ``"unveraendert"``."""
+        import hashlib
+
+        raw = path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        with self.engine.connect() as conn:
+            stored = conn.execute(sa.select(meta_table.c.wert).where(meta_table.c.schluessel == "seed_sha256")).scalar()
+        if stored == digest or (stored is not None and self.edited()):
+            return "unveraendert"
+        if stored is None and self.count() and self.edited():
+            return "unveraendert"
+        try:
+            with self.engine.begin() as conn:
+                # Write first, read after: the write lock makes a second process that seeds at the same time
+                # wait (SQLite busy timeout) and then see this seeding; on PostgreSQL the loser fails on the key.
+                conn.execute(meta_table.delete().where(meta_table.c.schluessel == "seed_lock"))
+                again = conn.execute(sa.select(meta_table.c.wert).where(meta_table.c.schluessel == "seed_sha256")).scalar()
+                if again == digest:
+                    return "unveraendert"
+                refill = conn.execute(sa.select(sa.func.count()).select_from(offers_table)).scalar_one() > 0
+                conn.execute(offers_table.delete())
+                conn.execute(audit_table.delete().where(audit_table.c.von == SYSTEM_USER))  # only the old seeding
+                conn.execute(meta_table.delete().where(meta_table.c.schluessel == "seed_sha256"))
+                conn.execute(meta_table.insert().values(schluessel="seed_sha256", wert=digest))
+                self._import_rows(conn, raw, SYSTEM_USER, path.name, apply=True)
+        except sa.exc.IntegrityError:
+            return "unveraendert"  # another process seeded the same file a moment earlier
+        return "erneuert" if refill else "gefuellt"
 
     # --- reading ----------------------------------------------------------------------------------------
 
@@ -291,6 +338,13 @@ class Store:
         Dry run first: per line "will be added / updated / unchanged / rejected" with the loader's reason.
         Applying is one transaction: if anything fails midway, the store is as before.
         """
+        with self.engine.begin() as conn:
+            report = self._import_rows(conn, raw, user, source, apply)
+            if not apply:
+                conn.rollback()
+        return report
+
+    def _import_rows(self, conn, raw: bytes | str, user: str, source: str, apply: bool) -> ImportReport:
         load = parse_offers(raw, source)
         n_in = len(load.offers) + len(load.rejected)
         report = ImportReport(rows_in=n_in, rejected=load.rejected.copy())
@@ -306,20 +360,17 @@ class Store:
             seen[row["id"]] = line
             keep.append(_text_row(row))
             report.lines[row["id"]] = line
-        with self.engine.begin() as conn:
-            existing = {r["id"]: dict(r) for r in conn.execute(sa.select(offers_table)).mappings()}
-            for new in keep:
-                old = existing.get(new["id"])
-                if old is None:
-                    report.added.append(new["id"])
-                elif any(old.get(c, "") != new.get(c, "") for c in OFFER_COLUMNS if c != "id"):
-                    report.updated.append(new["id"])
-                else:
-                    report.unchanged.append(new["id"])
-                if apply:
-                    self._write(conn, new["id"], old, new, user, "import")
-            if not apply:
-                conn.rollback()
+        existing = {r["id"]: dict(r) for r in conn.execute(sa.select(offers_table)).mappings()}
+        for new in keep:
+            old = existing.get(new["id"])
+            if old is None:
+                report.added.append(new["id"])
+            elif any(old.get(c, "") != new.get(c, "") for c in OFFER_COLUMNS if c != "id"):
+                report.updated.append(new["id"])
+            else:
+                report.unchanged.append(new["id"])
+            if apply:
+                self._write(conn, new["id"], old, new, user, "import")
         return report
 
     # --- measures ----------------------------------------------------------------------------------------

@@ -342,7 +342,8 @@ def editor_env(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_editor_page_in_file_mode_has_no_edit_functions():
+def test_editor_page_in_file_mode_has_no_edit_functions(monkeypatch):
+    monkeypatch.setenv("QK_DATENBANK", "aus")
     at = run("app_pages/redaktion.py")
     assert not at.exception, at.exception
     assert any("QK_DATENBANK" in i.value for i in at.info)

@@ -647,3 +647,25 @@ def test_suggestion_with_a_nul_byte_is_stored_or_rejected_never_a_database_error
         assert len(store.suggestions(None)) == 0
     else:
         assert list(store.suggestions()["nr"]) == [number]
+
+
+def test_an_unedited_store_follows_a_new_seed_file_an_edited_one_never(tmp_path):
+    """A new release of data/angebote.csv refills a store nobody has edited; editors' work is never overwritten."""
+    import shutil
+
+    from geo.config import DATA_DIR
+    from geo.store import Store
+
+    seed = tmp_path / "angebote.csv"
+    shutil.copy(DATA_DIR / "angebote.csv", seed)
+    store = Store.open(f"sqlite:///{tmp_path / 'qk.sqlite'}", seed)
+    assert store.seed(seed) == "unveraendert"
+    text = seed.read_text(encoding="utf-8")
+    seed.write_text(text.replace("Stadtteilzentrum mit Sitz", "Stadtteilzentrum, Sitz"), encoding="utf-8")
+    assert store.seed(seed) == "erneuert"
+    assert "Stadtteilzentrum, Sitz" in store.get("begegnungszentrum-baerenkaempen")["beschreibung"]
+    offer = store.get("jekits")
+    store.save({**offer, "telefon": "0571 1"}, "anna", offer["version"])
+    seed.write_text(text, encoding="utf-8")
+    assert store.seed(seed) == "unveraendert"
+    assert store.get("jekits")["telefon"] == "0571 1"
