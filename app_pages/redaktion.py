@@ -12,8 +12,10 @@ from geo.export import spreadsheet_csv
 from geo.measures import STATUS as MEASURE_STATUS
 from geo.measures import read_measures
 from geo.offers import BARRIEREFREI_WERTE, LAGE_GENAUIGKEITEN, OFFER_COLUMNS, STATUS_WERTE
-from geo.store import ConflictError, ValidationError
-from ui import dataset_or_stop, footer, offers_changed, offer_store, oidc_configured, settings, throttle, tr
+from geo.store import ConflictError, ValidationError, editor_problems
+from geo.location import place_choices
+from ui import (dataset_or_stop, footer, gazetteer, offers_changed, offer_store, oidc_configured, settings, throttle,
+                tr)
 
 USER = "qk_redaktion_user"
 
@@ -112,6 +114,8 @@ def offer_form(offer: dict, key: str) -> dict | None:
                        "kategorie", "massnahmen"):
             widget = st.text_area if column in ("beschreibung", "beschreibung_einfach", "quelle", "hinweis") else st.text_input
             values[column] = widget(tr(f"redaktion.feld_{column}"), offer.get(column, ""))
+        places = place_choices(gazetteer())
+        place = st.selectbox(tr("redaktion.ort_verzeichnis"), ["", *places], format_func=lambda i: places.get(i, "–"))
         col_lat, col_lon, col_precision = st.columns(3)
         values["lat"] = col_lat.text_input("lat (WGS84)", offer.get("lat", ""))
         values["lon"] = col_lon.text_input("lon (WGS84)", offer.get("lon", ""))
@@ -125,11 +129,19 @@ def offer_form(offer: dict, key: str) -> dict | None:
         values["barrierefrei"] = col_access.selectbox(tr("spalte.barrierefrei"), list(BARRIEREFREI_WERTE),
                                                       index=list(BARRIEREFREI_WERTE).index(offer.get("barrierefrei") or "unbekannt"))
         if st.form_submit_button(tr("redaktion.speichern"), type="primary"):
+            if place:  # a place from the gazetteer sets coordinate and precision (its source stays in the gazetteer)
+                entry = gazetteer().set_index("id").loc[place]
+                values.update(lat=str(entry["lat"]), lon=str(entry["lon"]), lage_genauigkeit=entry["genauigkeit"])
+                values["stadtteil"] = values["stadtteil"] or entry["stadtteil"]
             return values
     return None
 
 
 def save(values: dict, version: int | None) -> None:
+    strict = editor_problems(values)
+    if strict:
+        st.error(tr("redaktion.ungueltig") + " " + " ".join(strict))
+        return
     try:
         store.save(values, user.name, version)
     except ValidationError as exc:

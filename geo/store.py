@@ -142,6 +142,32 @@ def _text_row(row: pd.Series) -> dict:
     return out
 
 
+def editor_problems(values: dict) -> list[str]:
+    """Stricter checks for the editors' form than for imported files (where these are notices, and the text is
+    kept): opening hours in OpenStreetMap syntax, an absolute http(s) website, a dialable phone number, dates
+    as ``JJJJ``, ``JJJJ-MM`` or ``JJJJ-MM-TT``."""
+    import opening_hours
+
+    from .offer_view import safe_http_url, tel_href
+    from .offers import _DATE
+
+    problems = []
+    hours = str(values.get("oeffnungszeiten", "") or "").strip()
+    if hours and not opening_hours.validate(hours):
+        problems.append(f"Öffnungszeiten „{hours}“ sind nicht im OpenStreetMap-Format (z. B. „Mo-Fr 09:00-12:00“).")
+    website = str(values.get("website", "") or "").strip()
+    if website and safe_http_url(website) is None:
+        problems.append(f"Website „{website}“ ist keine vollständige http(s)-Adresse.")
+    phone = str(values.get("telefon", "") or "").strip()
+    if phone and tel_href(phone) is None:
+        problems.append(f"Telefon „{phone}“ ist keine Telefonnummer (z. B. „0571 123456“).")
+    for column in ("zuletzt_geprueft", "stand_quelle"):
+        value = str(values.get(column, "") or "").strip()
+        if value and not _DATE.match(value):
+            problems.append(f"{column} „{value}“: bitte JJJJ, JJJJ-MM oder JJJJ-MM-TT.")
+    return problems
+
+
 @dataclass
 class ImportReport:
     """What an import does or would do, per line: ``added``/``updated``/``unchanged`` ids and ``rejected``

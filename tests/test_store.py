@@ -669,3 +669,20 @@ def test_an_unedited_store_follows_a_new_seed_file_an_edited_one_never(tmp_path)
     seed.write_text(text, encoding="utf-8")
     assert store.seed(seed) == "unveraendert"
     assert store.get("jekits")["telefon"] == "0571 1"
+
+
+@pytest.mark.parametrize("changes, fragment", [
+    ({"oeffnungszeiten": "Montags 9-12"}, "OpenStreetMap-Format"),
+    ({"website": "javascript:alert(1)"}, "http(s)-Adresse"),
+    ({"website": "www.example.de"}, "http(s)-Adresse"),
+    ({"telefon": "ruf an"}, "keine Telefonnummer"),
+    ({"zuletzt_geprueft": "1.12.2026"}, "JJJJ-MM-TT"),
+])
+def test_the_editor_form_checks_more_strictly_than_an_import(changes, fragment):
+    from geo.store import editor_problems
+
+    good = {"oeffnungszeiten": "Mo-Fr 09:00-12:00", "website": "https://example.de", "telefon": "0571 123456",
+            "zuletzt_geprueft": "2026-12-01"}
+    assert editor_problems(good) == []
+    problems = editor_problems({**good, **changes})
+    assert len(problems) == 1 and fragment in problems[0]
