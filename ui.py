@@ -104,16 +104,44 @@ def suggestion_form(offer_id: str | None = None, key: str = "vorschlag") -> None
             if st.form_submit_button(tr("vorschlag.senden")):
                 from geo.store import ValidationError
 
-                try:
-                    store.suggest(kind, text, offer_id, contact)
-                except ValidationError as exc:
-                    st.error("; ".join(exc.reasons))
+                if not text.strip():
+                    st.error(tr("vorschlag.leer"))
+                elif refused := suggestion_refused():
+                    st.warning(tr(refused))
                 else:
-                    st.session_state["qk_vorschlaege"] = st.session_state.get("qk_vorschlaege", 0) + 1
-                    st.success(tr("vorschlag.danke"))
+                    try:
+                        store.suggest(kind, text, offer_id, contact)
+                    except ValidationError as exc:
+                        st.error("; ".join(exc.reasons))
+                    else:
+                        st.success(tr("vorschlag.danke"))
 
 
 SUGGESTIONS_PER_SESSION = 5
+SUGGESTIONS_PER_MINUTE = 20
+"""For all visitors together (a new session does not reset it): a flood of automated posts stops here."""
+
+
+@st.cache_resource(show_spinner=False)
+def _suggestion_times() -> list[float]:
+    return []
+
+
+def suggestion_refused() -> str | None:
+    """The catalogue key of the reason a suggestion is refused now (per-session or per-minute limit), else
+    ``None`` — and then this suggestion is counted."""
+    import time
+
+    if st.session_state.get("qk_vorschlaege", 0) >= SUGGESTIONS_PER_SESSION:
+        return "vorschlag.genug"
+    times = _suggestion_times()
+    now_s = time.monotonic()
+    times[:] = [x for x in times if now_s - x < 60]
+    if len(times) >= SUGGESTIONS_PER_MINUTE:
+        return "vorschlag.spaeter"
+    times.append(now_s)
+    st.session_state["qk_vorschlaege"] = st.session_state.get("qk_vorschlaege", 0) + 1
+    return None
 
 
 @st.cache_resource(show_spinner=False)

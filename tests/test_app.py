@@ -406,3 +406,17 @@ def test_measure_status_set_by_the_redaktion_shows_on_the_measures_page(editor_e
     assert "<dd>begonnen</dd>" in card
     last = store.history("massnahme:ikon-6.3-1").iloc[-1]
     assert (last["alt"], last["neu"], last["von"]) == ("offen", "begonnen", "anna")
+
+
+def test_suggestions_are_rate_limited_per_session(editor_env):
+    from geo.store import Store
+
+    at = run("app_pages/karte.py")
+    for i in range(7):
+        area = [a for a in at.text_area if a.label.startswith("Ihre Nachricht")]
+        if not area:
+            break
+        area[0].set_value(f"Hinweis {i}")
+        [b for b in at.button if b.label == "Senden"][0].click().run()
+    assert len(Store.open(f"sqlite:///{editor_env / 'qk.sqlite'}").suggestions()) == 5
+    assert any("mehrere Hinweise" in m.value for m in [*at.info, *at.warning])
