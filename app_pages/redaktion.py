@@ -105,7 +105,7 @@ def offer_form(offer: dict, key: str) -> dict | None:
                                                format_func=lambda n: tr(f"handlungsfeld.{HANDLUNGSFELD_BY_NAME[n].key}"))
         chosen = sorted(target_groups(offer.get("zielgruppen", "")), key=ZIELGRUPPEN.index)
         groups = st.multiselect(tr("filter.zielgruppe"), list(ZIELGRUPPEN), default=chosen,
-                                format_func=lambda k: tr(f"zielgruppe.{k}"))
+                                format_func=lambda k: tr(f"zielgruppe.{k}"), placeholder=tr("redaktion.waehlen"))
         others = st.text_input(tr("redaktion.weitere_zielgruppen"), "; ".join(
             g for g in str(offer.get("zielgruppen", "")).split(";") if g.strip() and not target_groups(g)))
         values["zielgruppen"] = ";".join([tr(f"zielgruppe.{k}") for k in groups] + [o.strip() for o in others.split(";") if o.strip()])
