@@ -34,7 +34,10 @@ def assert_clean(page, base_url: str, allowed_console: tuple[str, ...] = ()) -> 
     assert page.locator(EXCEPTION_BOX).count() == 0, page.locator(EXCEPTION_BOX).first.inner_text()
     log = page.log
     assert log.page_errors == []
-    assert log.failed_requests == []
+    # net::ERR_ABORTED is the browser cancelling a request itself: a map frame replaced by the next rerun while
+    # it still loads (quick successive filter clicks). A request that really fails (refused, DNS, blocked) has
+    # another error, and every host is checked below anyway.
+    assert [r for r in log.failed_requests if not r.endswith("(net::ERR_ABORTED)")] == []
     # Opened at a page URL (/angebote), Streamlit's frontend first probes <path>/_stcore/health and
     # host-config to find its base path and gets a 404 there; that is Streamlit's own, not the app's.
     probes = re.compile(r"^404 " + re.escape(base_url) + r"/[^?]+/_stcore/(health|host-config)$")
