@@ -294,6 +294,11 @@ def handout_bytes(location: Location, print_lang: str, base_url: str) -> bytes:
     return handout_pdf(dataset(), location.rounded(), print_lang, base_url)
 
 
+def list_styles() -> None:
+    """The stylesheet of offer cards and lists (``static/qk/qk-liste.css``) for a page that shows them."""
+    st.html(f"<style>{(STATIC_DIR / 'qk' / 'qk-liste.css').read_text(encoding='utf-8')}</style>")
+
+
 def png_img_html(png: bytes, alt: str) -> str:
     """A PNG as an ``<img>`` with alt text (``st.image`` writes none); ``alt`` is escaped."""
     import base64

@@ -1,15 +1,14 @@
 """Angebote: every offer as an accessible list with search — the map's content without the map."""
 import streamlit as st
 
-from geo.config import STATIC_DIR
-from geo.filters import UNKNOWN_COLUMN
 from geo.export import offers_csv
+from geo.filters import UNKNOWN_COLUMN
 from geo.geojson_export import offers_geojson
 from geo.hsds import hsds_json
 from geo.offer_view import offer_card_html
 from geo.text import german_sort_key
-from ui import (dataset_or_stop, filter_sidebar, filtered_offers, footer, lang, now, restore_view_from_url,
-                schematic_notice, tr, write_view_to_url)
+from ui import (dataset_or_stop, filter_sidebar, filtered_offers, footer, lang, list_styles, now,
+                restore_view_from_url, schematic_notice, tr, write_view_to_url)
 
 PAGE_SIZE = 25
 data = dataset_or_stop()
@@ -17,7 +16,7 @@ restore_view_from_url(data)
 # The same filters as on the map (plus the text search), so list and map show the same offers.
 flt = filter_sidebar(data, with_text=True)
 
-st.html(f"<style>{(STATIC_DIR / 'qk' / 'qk-liste.css').read_text(encoding='utf-8')}</style>")
+list_styles()
 st.title(tr("liste.titel"))
 st.write(tr("liste.einleitung"))
 schematic_notice(data)

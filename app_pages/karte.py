@@ -2,7 +2,7 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.config import MAX_MAP_MARKERS, MAX_TABLE_ROWS, STATIC_DIR
+from geo.config import MAX_MAP_MARKERS, MAX_TABLE_ROWS
 from geo.export import offers_csv, offers_table
 from geo.filters import UNKNOWN_COLUMN
 from geo.indicators import MAP_INDICATORS
@@ -10,8 +10,8 @@ from geo.join import has_location
 from geo.mapbuild import MapFocus, add_focus, focus_bounds
 from geo.nearest import nearest_offers
 from geo.offer_view import distance_text, nearest_item_html, offer_card_html, walking_assumption
-from ui import (cached_map, chosen_offer, data_problem_notice, dataset_or_stop, filter_sidebar,
-                filtered_offers, footer, handout_bytes, lang, location_box, now, pdf_unavailable, public_url,
+from ui import (cached_map, chosen_offer, data_problem_notice, dataset_or_stop, filter_sidebar, filtered_offers,
+                footer, handout_bytes, lang, list_styles, location_box, now, pdf_unavailable, public_url,
                 restore_view_from_url, schematic_notice, set_offer, suggestion_form, take_map_click, tr,
                 write_view_to_url)
 
@@ -26,7 +26,7 @@ with st.sidebar:
                              format_func=lambda k: tr(f"indikator.{k}") if k else tr("indikator.keine"))
 ui_lang = lang()
 
-st.html(f"<style>{(STATIC_DIR / 'qk' / 'qk-liste.css').read_text(encoding='utf-8')}</style>")
+list_styles()
 st.title(tr("karte.titel"))
 st.write(tr("karte.einleitung"))
 schematic_notice(data)

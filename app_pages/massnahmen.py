@@ -2,12 +2,12 @@
 import pandas as pd
 import streamlit as st
 
-from geo.config import HANDLUNGSFELD_BY_NAME, STATIC_DIR
+from geo.config import HANDLUNGSFELD_BY_NAME
 from geo.measures import (FRISTIGKEITEN, MEASURE_FIELDS, filter_measures, horizon_key, offers_by_measure,
                           read_measures)
 from geo.offer_view import measure_card_html
 from geo.problems import DataFileError
-from ui import dataset_or_stop, footer, lang, offer_store, tr
+from ui import dataset_or_stop, footer, lang, list_styles, offer_store, tr
 
 data = dataset_or_stop()
 ui_lang = lang()
@@ -23,7 +23,7 @@ def field_label(name: str) -> str:
     return tr(f"handlungsfeld.{hf.key}") if hf else tr("massnahmen.querschnitt")
 
 
-st.html(f"<style>{(STATIC_DIR / 'qk' / 'qk-liste.css').read_text(encoding='utf-8')}</style>")
+list_styles()
 st.title(tr("massnahmen.titel"))
 st.write(tr("massnahmen.einleitung"))
 try:

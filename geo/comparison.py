@@ -156,11 +156,8 @@ def chart_values(indicators: pd.DataFrame, districts: gpd.GeoDataFrame, ids: lis
 def _chart_value(name: str, band: Band | None, unit: str, lang: str) -> ChartValue:
     if band is None:
         return ChartValue(name, None, None, t("band.keine_angabe", lang))
-    if band.value is not None:
-        return ChartValue(name, band.value, band.value, band.label(unit, lang))
-    low = band.lower if band.lower is not None else 0.0
-    high = band.upper if band.upper is not None else 100.0
-    return ChartValue(name, low, high, band.label(unit, lang), open_high=band.upper is None)
+    low, high = band.closed_range(0.0, 100.0)
+    return ChartValue(name, low, high, band.label(unit, lang), open_high=band.value is None and band.upper is None)
 
 
 def chart_frame(values: list[ChartValue]) -> pd.DataFrame:

@@ -182,10 +182,7 @@ def band_interval(band: Band | None) -> tuple[float, float] | None:
     """A percentage band as a share interval 0–1; open ends are closed by 0 % and 100 %; ``None`` if unknown."""
     if band is None:
         return None
-    if band.value is not None:
-        return band.value / 100, band.value / 100
-    low = band.lower if band.lower is not None else 0.0
-    high = band.upper if band.upper is not None else 100.0
+    low, high = band.closed_range(0.0, 100.0)
     return low / 100, high / 100
 
 

@@ -50,6 +50,14 @@ class Band:
         high = self.upper if self.upper is not None else math.inf
         return (low, high)
 
+    def closed_range(self, low_end: float = 0.0, high_end: float = 100.0) -> tuple[float, float]:
+        """``(low, high)``: the exact value twice, or the bounds with open ends closed by ``low_end``/``high_end``
+        (for a share in percent: "über 45 %" → 45–100, "unter 10 %" → 0–10). For charts and ranges only; the
+        band itself stays what the source says."""
+        if self.value is not None:
+            return self.value, self.value
+        return (self.lower if self.lower is not None else low_end, self.upper if self.upper is not None else high_end)
+
     def label(self, unit: str = "%", lang: str = "de") -> str:
         """Human-readable band: ``"50,8 %"``, ``"über 45 %"``, ``"10–20 %"``, ``"unter 10 %"``."""
         suffix = f"\u202f{unit}" if unit else ""
