@@ -20,7 +20,7 @@ from geo.overview import latest_population
 from geo.config import HANDLUNGSFELD_BY_NAME, HANDLUNGSFELDER, MAX_MAP_MARKERS, STATIC_DIR, Settings, load_settings
 from geo.dataset import Dataset, load_dataset
 from geo.legal import LEGAL_PAGES
-from geo.filters import OfferFilter, apply_filter, filter_offers, language_options
+from geo.filters import OfferFilter, apply_filter, language_options
 from geo.gazetteer import read_gazetteer
 from geo.location import Location, inside_minden, location_from_place, place_choices, resolve_place_text
 from geo.urlstate import STATE_KEYS, ViewState, params_to_state, state_to_params
@@ -153,12 +153,6 @@ def gazetteer():
 def now() -> datetime:
     """The current time in Minden, to the minute (a cache key for "jetzt geöffnet")."""
     return datetime.now(TIMEZONE).replace(second=0, microsecond=0)
-
-
-def shown_offers(fields: tuple[str, ...] | None, district_ids: tuple[str, ...] | None, text: str = "",
-                 show_ended: bool = False) -> gpd.GeoDataFrame:
-    """The offers a page shows for these filters (ended offers only on request)."""
-    return filter_offers(dataset().offers, fields, district_ids, text, include_ended=show_ended)
 
 
 def filtered_offers(flt: OfferFilter) -> gpd.GeoDataFrame:

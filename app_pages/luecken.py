@@ -32,9 +32,8 @@ walk_m = col_walk.slider(tr("luecken.gehweg"), min_value=300, max_value=2000, va
 need = col_need.selectbox(tr("luecken.bedarf"), list(MAP_INDICATORS), key="l_bedarf",
                           format_func=lambda k: tr(f"indikator.{k}"))
 radius = straight_line_radius(walk_m)
-dec = tr("zahl.dezimal")
 st.caption(tr("luecken.gehweg_hilfe", gehweg=format_number(walk_m, 0, ui_lang),
-              luftlinie=format_number(round(radius / 5) * 5, 0, ui_lang), umweg=f"{DETOUR_FACTOR:g}".replace(".", dec)))
+              luftlinie=format_number(round(radius / 5) * 5, 0, ui_lang), umweg=format_number(DETOUR_FACTOR, 1, ui_lang)))
 
 offers = filtered_offers(flt)
 table, grid = coverage_for(flt, float(walk_m), DEFAULT_CELL_M, now() if flt.jetzt_offen else None)
@@ -80,7 +79,7 @@ with st.expander(tr("luecken.methoden_titel")):
     population_dates = sorted(d for d in table["einwohner_stichtag"] if d)
     if population_dates:
         indicator_dates += " " + tr("luecken.einwohner_stichtage", von=population_dates[0], bis=population_dates[-1])
-    st.markdown(tr("luecken.methoden", umweg=f"{DETOUR_FACTOR:g}".replace(".", dec), ungefaehr=approx,
+    st.markdown(tr("luecken.methoden", umweg=format_number(DETOUR_FACTOR, 1, ui_lang), ungefaehr=approx,
                    verortet=len(located), ohne_ort=len(offers) - len(located), kennzahlen=indicator_dates))
 write_view_to_url(flt)
 footer()

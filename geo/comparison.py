@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .config import HANDLUNGSFELDER, METRIC_CRS
-from .coverage import UNASSIGNED_ID, coverage_table, straight_line_radius
+from .coverage import UNASSIGNED_ID, coverage_table, per_thousand, straight_line_radius
 from .formatting import format_number
 from .i18n import catalogue, t
 from .indicators import Band, combined_band, district_band, indicator_unit
@@ -104,13 +104,12 @@ def comparison_table(districts: gpd.GeoDataFrame, offers: gpd.GeoDataFrame, indi
             [str(int((in_field & (assigned == i)).sum())) for i in ids], str(int(in_field.sum())))
     add(t("luecken.spalte_angebote", lang), [str(int(coverage.loc[i, "angebote"])) for i in ids], str(len(offers)))
 
-    def per_thousand(n: int, base: float | None) -> str:
-        return format_number(n / base * 1000, 2, lang) if base else na
+    def number(value: float) -> str:
+        return format_number(value, 2, lang) if np.isfinite(value) else na
 
-    city_pop = population.get(CITY_ID, (None, ""))[0]
-    add(t("luecken.spalte_je_1000", lang),
-        [per_thousand(int(coverage.loc[i, "angebote"]), population.get(i, (None, ""))[0]) for i in ids],
-        per_thousand(len(offers), city_pop))
+    # districts: the figure of the coverage table; the city: all offers, also those without a place
+    add(t("luecken.spalte_je_1000", lang), [number(coverage.loc[i, "je_1000_einwohner"]) for i in ids],
+        number(per_thousand(len(offers), population.get(CITY_ID, (math.nan, ""))[0])))
     add(t("luecken.spalte_je_1000_minderjaehrige", lang), [na for _ in ids], na, t("vergleich.keine_minderjaehrige", lang))
     shares = coverage["anteil_versorgt"].drop(UNASSIGNED_ID)
     city_share = float((shares * area.reindex(shares.index)).sum() / area.reindex(shares.index).sum())

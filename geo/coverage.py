@@ -22,8 +22,7 @@ from .config import METRIC_CRS
 from .formatting import format_number
 from .i18n import t
 from .indicators import Band, bands_by_district
-from .join import has_location
-from .nearest import DETOUR_FACTOR
+from .nearest import DETOUR_FACTOR, offer_points
 from .text import german_sort_key
 
 BUFFER_QUAD_SEGS = 16
@@ -39,10 +38,8 @@ def straight_line_radius(walk_m: float) -> float:
 
 
 def _metric_points(offers: gpd.GeoDataFrame) -> np.ndarray:
-    located = offers[has_location(offers)]
-    if located.empty:
-        return np.empty(0, dtype=object)
-    return located.geometry.to_crs(METRIC_CRS).to_numpy()
+    """The located offers as shapely points in EPSG:25832 (projected by :func:`geo.nearest.offer_points`)."""
+    return shapely.points(offer_points(offers).xy)
 
 
 def covered_area(points: np.ndarray, radius_m: float) -> shapely.Geometry:
@@ -89,8 +86,8 @@ def coverage_table(districts: gpd.GeoDataFrame, offers: gpd.GeoDataFrame, radius
         n_minors, _ = minors.get(district_id, (math.nan, ""))
         n = int(counts.get(district_id, 0))
         rows.append({"stadtteil_id": district_id, "name": name, "angebote": n, "einwohner": inhabitants,
-                     "einwohner_stichtag": as_of, "je_1000_einwohner": _per_thousand(n, inhabitants),
-                     "minderjaehrige": n_minors, "je_1000_minderjaehrige": _per_thousand(n, n_minors),
+                     "einwohner_stichtag": as_of, "je_1000_einwohner": per_thousand(n, inhabitants),
+                     "minderjaehrige": n_minors, "je_1000_minderjaehrige": per_thousand(n, n_minors),
                      "anteil_versorgt": float(shares[district_id])})
     n_unassigned = int(len(offers) - assigned.isin(set(districts["id"])).sum()) if len(offers) else 0
     rows.append({"stadtteil_id": UNASSIGNED_ID, "name": "", "angebote": n_unassigned, "einwohner": math.nan,
@@ -99,7 +96,8 @@ def coverage_table(districts: gpd.GeoDataFrame, offers: gpd.GeoDataFrame, radius
     return pd.DataFrame(rows)
 
 
-def _per_thousand(n: int, base: float) -> float:
+def per_thousand(n: int, base: float) -> float:
+    """``n`` per 1,000 of ``base``; NaN (unknown, never 0) when ``base`` is missing or not positive."""
     return n / base * 1000 if base and np.isfinite(base) and base > 0 else math.nan
 
 

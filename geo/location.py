@@ -17,8 +17,6 @@ from .outline import lonlat_inside
 from .text import german_sort_key, search_key
 
 URL_DECIMALS = 3
-QUELLEN = ("ort", "karte", "geraet", "link")
-"""How the location was set: gazetteer entry, map click, browser geolocation, shared link."""
 
 _URL_VALUE = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 
@@ -26,6 +24,9 @@ _URL_VALUE = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\
 @dataclass(frozen=True)
 class Location:
     """A point in EPSG:4326 with what it stands for.
+
+    ``quelle``: how it was set — ``ort`` (gazetteer entry), ``karte`` (map click or the browser's location,
+    which arrives as a click) or ``link`` (a shared link).
 
     ``label`` is the gazetteer name (empty for a click or the device);
     ``genauigkeit`` the gazetteer precision (``adresse``/``strasse``/``stadtteil``), empty otherwise.

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from .attributes import JA, NEIN, months_since, open_state
 from .config import HANDLUNGSFELD_BY_NAME
+from .formatting import format_number
 from .i18n import t
 from .measures import horizon_key
 from .nearest import DETOUR_FACTOR, WALK_SPEED_KMH, round_distance_m
@@ -167,9 +168,8 @@ def distance_text(distance_m: float, minutes: int, precision: str, lang: str = "
 
 def walking_assumption(lang: str = "de") -> str:
     """The walking-time assumption in words, with the constants of :mod:`geo.nearest`."""
-    dec = t("zahl.dezimal", lang)
-    return t("naehe.annahme", lang, tempo=f"{WALK_SPEED_KMH:g}".replace(".", dec),
-             umweg=f"{DETOUR_FACTOR:g}".replace(".", dec))
+    return t("naehe.annahme", lang, tempo=format_number(WALK_SPEED_KMH, 1, lang),
+             umweg=format_number(DETOUR_FACTOR, 1, lang))
 
 
 def nearest_item_html(offer: Mapping[str, object], lang: str = "de", selected: bool = False) -> str:

@@ -48,3 +48,21 @@ def offer_line(id_: str, name: str, lat: float, lon: float, handlungsfeld: str =
                   status="", stand_quelle="", hinweis="")
     values.update(extra)
     return ",".join(values[c] for c in HEADER.split(","))
+
+
+def loaded_offers(rows: list[dict[str, str]]):
+    """Offers from CSV rows (missing columns empty) through the real loader, which must accept every row."""
+    import csv
+    import io
+
+    from geo.offers import parse_offers
+
+    buffer = io.StringIO()
+    columns = HEADER.split(",")
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({c: row.get(c, "") for c in columns})
+    loaded = parse_offers(buffer.getvalue(), "test.csv")
+    assert not loaded.errors, loaded.errors
+    return loaded.offers

@@ -1,18 +1,15 @@
 """geo.geojson_export: the offers with a place as an RFC 7946 FeatureCollection."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 import pytest
-from conftest import HEADER, metric_point_as_latlon
+from conftest import loaded_offers, metric_point_as_latlon
 
 from geo.config import MINDEN_BBOX, load_settings
 from geo.dataset import load_dataset
 from geo.geojson_export import PROPERTY_COLUMNS, offers_geojson
 from geo.join import has_location
-from geo.offers import parse_offers
 
 LAT, LON = metric_point_as_latlon(491000, 5794500)
 
@@ -29,20 +26,16 @@ def shipped(dataset):
 
 
 def offers_frame(*rows: dict[str, str]):
-    buffer = io.StringIO()
-    columns = HEADER.split(",")
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
+    """Offers with test defaults (a place near the centre, Bildung) through the real loader."""
+    filled = []
     for row in rows:
         base = {"name": f"Angebot {row['id']}", "handlungsfeld": "Bildung", "lat": f"{LAT:.6f}", "lon": f"{LON:.6f}",
                 "lage_genauigkeit": "adresse", "quelle": "Test"}
         base.update(row)
         if base["lage_genauigkeit"] == "unbekannt":
             base["lat"] = base["lon"] = ""
-        writer.writerow({c: base.get(c, "") for c in columns})
-    loaded = parse_offers(buffer.getvalue(), "test.csv")
-    assert not loaded.errors, loaded.errors
-    return loaded.offers
+        filled.append(base)
+    return loaded_offers(filled)
 
 
 def assert_feature_collection(collection: dict) -> None:

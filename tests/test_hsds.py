@@ -5,8 +5,6 @@ into the project; without them the schema tests are skipped with the reason prin
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import uuid
@@ -15,14 +13,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import HEADER, metric_point_as_latlon
+from conftest import loaded_offers, metric_point_as_latlon
 
 from geo.config import HANDLUNGSFELDER, load_settings
 from geo.dataset import load_dataset
 from geo.hsds import (HSDS_NAMESPACE, STATUS_MAP, TAXONOMY_ANGABEN, TAXONOMY_HANDLUNGSFELDER, TAXONOMY_ZIELGRUPPEN,
                       hsds_json, hsds_status, language_code, offers_to_hsds, split_address, taxonomy_details,
                       weekly_rules)
-from geo.offers import STATUS_WERTE, parse_offers
+from geo.offers import STATUS_WERTE
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "shared" / "hsds" / "schema"  # = ROOT.parent / "shared" / …
@@ -102,15 +100,7 @@ def schema_errors(validator, services: list[dict]) -> list[str]:
 
 def offers_frame(*rows: dict[str, str]):
     """Offers loaded from CSV rows (missing columns empty) through the real loader."""
-    buffer = io.StringIO()
-    columns = HEADER.split(",")
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({c: row.get(c, "") for c in columns})
-    loaded = parse_offers(buffer.getvalue(), "test.csv")
-    assert not loaded.errors, loaded.errors
-    return loaded.offers
+    return loaded_offers(list(rows))
 
 
 def offer(id_: str, **values: str) -> dict[str, str]:
