@@ -288,6 +288,13 @@ def handout_bytes(location: Location, print_lang: str, base_url: str) -> bytes:
     return handout_pdf(dataset(), location.rounded(), print_lang, base_url)
 
 
+def plain_alert(text: str, kind: str = "warning") -> None:
+    """A warning or error whose text contains data (offer names, values from a file, what a visitor typed):
+    escaped HTML, never Markdown — Streamlit's alerts would render links and autolink any URL in it."""
+    role = "alert" if kind == "error" else "status"
+    st.html(f'<div class="qk-alert qk-alert-{kind}" role="{role}">{html.escape(text)}</div>')
+
+
 def list_styles() -> None:
     """The stylesheet of offer cards and lists (``static/qk/qk-liste.css``) for a page that shows them."""
     st.html(f"<style>{(STATIC_DIR / 'qk' / 'qk-liste.css').read_text(encoding='utf-8')}</style>")
@@ -378,7 +385,7 @@ def location_box() -> Location | None:
             for place_id, label in suggestions:
                 st.button(label, key=f"qk_vorschlag_{place_id}", on_click=_suggestion_chosen, args=(place_id,))
         else:
-            st.warning(tr("standort.unbekannt", text=text), icon=":material/search_off:")
+            plain_alert(tr("standort.unbekannt", text=text))
     location = chosen_location()
     if location is not None:
         if location.quelle == "ort":

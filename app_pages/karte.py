@@ -11,7 +11,7 @@ from geo.mapbuild import MapFocus, add_focus, focus_bounds
 from geo.nearest import nearest_offers
 from geo.offer_view import distance_text, nearest_item_html, offer_card_html, walking_assumption
 from ui import (cached_map, chosen_offer, data_problem_notice, dataset_or_stop, filter_sidebar, filtered_offers,
-                footer, handout_bytes, lang, list_styles, location_box, now, pdf_unavailable, public_url,
+                footer, handout_bytes, lang, list_styles, location_box, now, pdf_unavailable, plain_alert, public_url,
                 restore_view_from_url, schematic_notice, set_offer, suggestion_form, take_map_click, tr,
                 write_view_to_url)
 
@@ -68,7 +68,7 @@ else:
     st.caption(walking_assumption(ui_lang))
     if float(nearest["distanz_m"].iloc[0]) > NEAR_KM * 1000:
         first = nearest.iloc[0]
-        st.warning(tr("naehe.keins_nah", km=NEAR_KM, name=first["name"],
+        plain_alert(tr("naehe.keins_nah", km=NEAR_KM, name=first["name"],
                       stadtteil=first["stadtteil_name"] or first["stadtteil"] or "–",
                       entfernung=distance_text(first["distanz_m"], first["gehminuten"], first["lage_genauigkeit"], ui_lang)))
     st.caption(tr("naehe.mehr", n=min(NEAREST_SHOWN, len(nearest)), gesamt=len(nearest)))

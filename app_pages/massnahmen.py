@@ -7,7 +7,7 @@ from geo.measures import (FRISTIGKEITEN, MEASURE_FIELDS, filter_measures, horizo
                           read_measures)
 from geo.offer_view import measure_card_html
 from geo.problems import DataFileError
-from ui import dataset_or_stop, footer, lang, list_styles, offer_store, tr
+from ui import dataset_or_stop, footer, lang, list_styles, offer_store, plain_alert, tr
 
 data = dataset_or_stop()
 ui_lang = lang()
@@ -50,7 +50,7 @@ st.markdown(tr("massnahmen.anzahl", n=len(shown), gesamt=len(table),
 if not linked:
     st.info(tr("massnahmen.keine_verknuepfung"), icon=":material/link_off:")
 for problem in problems:
-    st.warning(str(problem))
+    plain_alert(str(problem))
 
 summary = pd.crosstab(shown["handlungsfeld"].map(field_label), shown["fristigkeit"]).reindex(
     columns=[f for f in FRISTIGKEITEN if f in set(shown["fristigkeit"])])

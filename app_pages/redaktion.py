@@ -14,8 +14,8 @@ from geo.measures import read_measures
 from geo.offers import BARRIEREFREI_WERTE, LAGE_GENAUIGKEITEN, OFFER_COLUMNS, STATUS_WERTE
 from geo.store import ConflictError, ValidationError, editor_problems
 from geo.location import place_choices
-from ui import (dataset_or_stop, footer, gazetteer, offers_changed, offer_store, oidc_configured, settings, throttle,
-                tr)
+from ui import (dataset_or_stop, footer, gazetteer, offers_changed, offer_store, oidc_configured, plain_alert, settings,
+                throttle, tr)
 
 USER = "qk_redaktion_user"
 
@@ -86,7 +86,7 @@ with tab_check:
             try:
                 store.verify(row.id, user.name, date.today(), int(row.version))
             except ConflictError as exc:
-                st.error(str(exc))
+                plain_alert(str(exc), "error")
             else:
                 offers_changed()
                 st.rerun()
@@ -140,12 +140,12 @@ def offer_form(offer: dict, key: str) -> dict | None:
 def save(values: dict, version: int | None) -> None:
     strict = editor_problems(values)
     if strict:
-        st.error(tr("redaktion.ungueltig") + " " + " ".join(strict))
+        plain_alert(tr("redaktion.ungueltig") + " " + " ".join(strict), "error")
         return
     try:
         store.save(values, user.name, version)
     except ValidationError as exc:
-        st.error(tr("redaktion.ungueltig") + " " + "; ".join(exc.reasons))
+        plain_alert(tr("redaktion.ungueltig") + " " + "; ".join(exc.reasons), "error")
     except ConflictError as exc:
         st.error(tr("redaktion.konflikt", version=exc.current["version"]))
         st.dataframe(pd.DataFrame(exc.changes, columns=["feld", "alt", "neu", "von", "am"]), hide_index=True)

@@ -420,3 +420,21 @@ def test_suggestions_are_rate_limited_per_session(editor_env):
         [b for b in at.button if b.label == "Senden"][0].click().run()
     assert len(Store.open(f"sqlite:///{editor_env / 'qk.sqlite'}").suggestions()) == 5
     assert any("mehrere Hinweise" in m.value for m in [*at.info, *at.warning])
+
+
+def test_nearest_offer_hint_shows_a_hostile_name_as_text(tmp_path, monkeypatch):
+    """'No offer within 2 km — the nearest is …' names an offer: escaped HTML, not Markdown (a Markdown alert
+    would turn the link and the bare URL into links)."""
+    from conftest import HEADER, offer_line
+
+    name = "[klick](javascript:alert(1)) http://evil.example <b>fett</b>"
+    path = tmp_path / "angebote.csv"
+    path.write_text(HEADER + "\n" + offer_line("x", name.replace(",", " "), 52.2896, 8.9160, "Arbeitsmarktintegration")
+                    + "\n", encoding="utf-8")
+    monkeypatch.setenv("QK_ANGEBOTE", str(path))
+    at = run("app_pages/karte.py", ort="52.350,8.930")  # far north of the only offer
+    assert not at.exception, at.exception
+    hint = [h for h in html_blocks(at) if 'class="qk-alert' in h]
+    assert len(hint) == 1 and "Kein passendes Angebot im Umkreis von 2 km" in hint[0]
+    assert "&lt;b&gt;fett&lt;/b&gt;" in hint[0] and "<a" not in hint[0] and "<b>" not in hint[0]
+    assert not [w for w in at.warning if "evil" in w.value]
