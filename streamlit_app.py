@@ -3,22 +3,23 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages.rechtliches import barrierefreiheit, datenschutz, impressum
-from ui import keep_language, language_picker, tr
+from app.pages.rechtliches import barrierefreiheit, datenschutz, impressum
+from app.state import tr
+from app.widgets.page import keep_language, language_picker
 
 # A local favicon: icon names and emoji would make Streamlit fetch an image from a font CDN.
 st.set_page_config(page_title=tr("app.titel"), page_icon=str(Path(__file__).parent / "static/qk/favicon.png"), layout="wide")
 language_picker()
 keep_language()
 navigation = st.navigation([
-    st.Page("app_pages/karte.py", title=tr("seite.karte"), icon=":material/map:", default=True),
-    st.Page("app_pages/angebote.py", title=tr("seite.angebote"), icon=":material/list:", url_path="angebote"),
-    st.Page("app_pages/luecken.py", title=tr("seite.luecken"), icon=":material/grid_on:", url_path="luecken"),
-    st.Page("app_pages/stadtteile.py", title=tr("seite.stadtteile"), icon=":material/bar_chart:", url_path="stadtteile"),
-    st.Page("app_pages/massnahmen.py", title=tr("seite.massnahmen"), icon=":material/checklist:", url_path="massnahmen"),
-    st.Page("app_pages/drucken.py", title=tr("seite.drucken"), icon=":material/print:", url_path="drucken"),
-    st.Page("app_pages/redaktion.py", title=tr("seite.redaktion"), icon=":material/edit_note:", url_path="redaktion"),
-    st.Page("app_pages/datenquellen.py", title=tr("seite.datenquellen"), icon=":material/menu_book:", url_path="datenquellen"),
+    st.Page("app/pages/karte.py", title=tr("seite.karte"), icon=":material/map:", default=True),
+    st.Page("app/pages/angebote.py", title=tr("seite.angebote"), icon=":material/list:", url_path="angebote"),
+    st.Page("app/pages/luecken.py", title=tr("seite.luecken"), icon=":material/grid_on:", url_path="luecken"),
+    st.Page("app/pages/stadtteile.py", title=tr("seite.stadtteile"), icon=":material/bar_chart:", url_path="stadtteile"),
+    st.Page("app/pages/massnahmen.py", title=tr("seite.massnahmen"), icon=":material/checklist:", url_path="massnahmen"),
+    st.Page("app/pages/drucken.py", title=tr("seite.drucken"), icon=":material/print:", url_path="drucken"),
+    st.Page("app/pages/redaktion.py", title=tr("seite.redaktion"), icon=":material/edit_note:", url_path="redaktion"),
+    st.Page("app/pages/datenquellen.py", title=tr("seite.datenquellen"), icon=":material/menu_book:", url_path="datenquellen"),
     # legal pages: linked from every page's footer
     st.Page(impressum, title=tr("rechtliches.impressum"), icon=":material/info:", url_path="impressum"),
     st.Page(datenschutz, title=tr("rechtliches.datenschutz"), icon=":material/shield:", url_path="datenschutz"),

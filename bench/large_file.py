@@ -7,7 +7,7 @@ Schreibt SYNTHETISCHE Angebote (:mod:`bench.synthetic`) als CSV in ein
 temporäres Verzeichnis und misst je Größe in einem frischen Prozess (damit der
 Speicher-Spitzenwert nur diese Größe zeigt): Dateigröße, ``load_dataset`` (Zeit
 oder Ablehnung mit Meldung), Kartenbau beim ersten und beim zweiten Besuch mit
-denselben Filtern (``ui.cached_map`` hält die gebaute Karte), und den
+denselben Filtern (``app.cache.cached_map`` hält die gebaute Karte), und den
 Speicher-Spitzenwert (``VmHWM``). Nur Messung, keine Zusicherung.
 """
 from __future__ import annotations
@@ -20,11 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from geo.analysis.filters import OfferFilter
 from geo.config import MAX_MAP_MARKERS, load_settings
+from geo.data.districts import read_districts
+from geo.data.problems import DataFileError
 from geo.dataset import MAX_OFFERS_FILE_BYTES
-from geo.districts import read_districts
-from geo.filters import OfferFilter
-from geo.problems import DataFileError
 
 from .synthetic import synthetic_offers
 
@@ -43,21 +43,21 @@ def write_csv(rows: int, path: Path) -> None:
 def measure_one(path: Path) -> None:
     """Runs in its own process: prints one result line."""
     os.environ["QK_ANGEBOTE"] = str(path)
-    import ui  # Streamlit's caches work outside a server run too (in memory)
+    import app.cache as cache  # Streamlit's caches work outside a server run too (in memory)
 
     started = time.perf_counter()
     try:
-        data = ui.dataset()
+        data = cache.dataset()
     except DataFileError as exc:
         took = time.perf_counter() - started
         print(f"abgelehnt nach {took * 1000:.0f} ms: {exc.problem.meldung} | Spitze RSS {_rss_mib():.0f} MiB")
         return
     load_s = time.perf_counter() - started
     t0 = time.perf_counter()
-    ui.cached_map(OfferFilter(), None, None, "de")
+    cache.cached_map(OfferFilter(), None, None, "de")
     first = time.perf_counter() - t0
     t0 = time.perf_counter()
-    ui.cached_map(OfferFilter(), None, None, "de")
+    cache.cached_map(OfferFilter(), None, None, "de")
     second = time.perf_counter() - t0
     print(f"geladen {len(data.offers):,} Angebote in {load_s:.1f} s; Karte 1. Besuch {first:.2f} s, "
           f"2. Besuch {second * 1000:.1f} ms (Grenze Einzelmarkierungen {MAX_MAP_MARKERS:,}) | Spitze RSS {_rss_mib():.0f} MiB")

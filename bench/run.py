@@ -23,8 +23,8 @@ import statistics
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import folium
 import geopandas as gpd
@@ -32,14 +32,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.analysis.coverage import coverage_table, gap_grid, grid_cells, straight_line_radius
+from geo.analysis.join import assign_districts, has_location
+from geo.analysis.nearest import nearest_labels, nearest_offers, offer_points
+from geo.analysis.overview import latest_population
 from geo.config import METRIC_CRS, load_settings
-from geo.coverage import coverage_table, gap_grid, grid_cells, straight_line_radius
+from geo.data.offers import read_offers
 from geo.dataset import load_dataset
-from geo.join import assign_districts, has_location
-from geo.mapbuild import MapOptions, build_map, offer_rows, pack_rows, script_json
-from geo.nearest import nearest_labels, nearest_offers, offer_points
-from geo.offers import read_offers
-from geo.overview import latest_population
+from geo.render.mapbuild import MapOptions, build_map, offer_rows, pack_rows, script_json
 
 from .synthetic import sample_points_metric, synthetic_offers
 
@@ -70,7 +70,7 @@ class Row:
     note: str = ""
 
 
-def timed_row(size: str, operation: str, m: "Measurement", **kw) -> Row:
+def timed_row(size: str, operation: str, m: Measurement, **kw) -> Row:
     return Row(size, operation, m.median_s * 1e3, m.cpu_median_s * 1e3, m.peak_bytes / 2**20, **kw)
 
 
@@ -212,7 +212,7 @@ def coverage_grid(offers: gpd.GeoDataFrame, bounds_metric: tuple[float, float, f
 
 def coverage_and_gaps(districts: gpd.GeoDataFrame, offers: gpd.GeoDataFrame, population: dict,
                       radius_m: float, cells: gpd.GeoDataFrame | None = None) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
-    """What the gap page computes (``ui.coverage_for`` without the filter): the coverage table of all districts
+    """What the gap page computes (``app.cache.coverage_for`` without the filter): the coverage table of all districts
     and the gap grid; ``cells=None`` builds the 250-m grid as well, else it is reused as the app does."""
     table = coverage_table(districts, offers, radius_m, population)
     return table, gap_grid(districts, offers, radius_m, CELL_M, cells=cells)
@@ -245,12 +245,12 @@ def run(sizes: list[str | int], repeat: int, explore_limit_s: float = EXPLORE_LI
     queries_xy = np.column_stack([qx, qy])
     population = latest_population(indicators)
     coverage_radius = straight_line_radius(COVERAGE_WALK_M)
-    base_cells = grid_cells(districts, CELL_M)  # built once, like ui.base_grid
+    base_cells = grid_cells(districts, CELL_M)  # built once, like app.cache.base_grid
 
     rows: list[Row] = []
     notes: list[str] = [
         "Nächste 10 für viele Punkte zugleich und 250-m-Raster: gemessen wird der Bibliotheksweg in bench/run.py "
-        "(shapely STRtree + dwithin bzw. numpy.bincount); Nächste 10 für einen Standort ist geo.nearest, was die "
+        "(shapely STRtree + dwithin bzw. numpy.bincount); Nächste 10 für einen Standort ist geo.analysis.nearest, was die "
         "Kartenseite aufruft (ein Vektor-Durchlauf über die projizierten Punkte). Alles in EPSG:25832.",
     ]
     explore_reason = explore_available()
@@ -315,7 +315,7 @@ def run(sizes: list[str | int], repeat: int, explore_limit_s: float = EXPLORE_LI
         rows.append(timed_row(label, f"Nächste {K_NEAREST} ({N_QUERIES} Punkte): nur Suche (Index fertig)", near_q))
         if len(coords) <= 20_000:
             check_nearest(near.result, coords, queries_xy)
-        # What the resident's page does: one location, offers projected once (geo.nearest), warm.
+        # What the resident's page does: one location, offers projected once (geo.analysis.nearest), warm.
         points = offer_points(offers)
         per_query = []
         for qx_, qy_ in queries_xy:
@@ -324,7 +324,7 @@ def run(sizes: list[str | int], repeat: int, explore_limit_s: float = EXPLORE_LI
             labels, _ = nearest_labels(points, qx_, qy_, K_NEAREST)
             per_query.append(time.perf_counter() - start)
         one = Measurement(statistics.median(per_query), statistics.median(per_query), per_query, 0, labels)
-        rows.append(timed_row(label, f"Nächste {K_NEAREST} für einen Standort: geo.nearest.nearest_labels "
+        rows.append(timed_row(label, f"Nächste {K_NEAREST} für einen Standort: geo.analysis.nearest.nearest_labels "
                                      f"(Median über {N_QUERIES} Standorte, Projektion fertig)", one,
                               note=f"Median {one.median_s * 1e3:.3f} ms, p95 {np.percentile(per_query, 95) * 1e3:.3f} ms"))
         lonlat = [to_metric_inverse(x, y) for x, y in queries_xy[:20]]

@@ -5,7 +5,7 @@ und liegt an einem zufälligen Punkt in der Vereinigung der Stadtteil-Polygone.
 Die Punkte werden in EPSG:25832 (Meter, flächentreu genug für eine
 Gleichverteilung) per Verwerfungsverfahren im umschließenden Rechteck gezogen
 und in EPSG:4326 zurückgegeben – mit allen Spalten von
-:data:`geo.offers.OFFER_COLUMNS` plus ``zeile``, so wie :func:`geo.offers.read_offers` sie liefert.
+:data:`geo.data.offers.OFFER_COLUMNS` plus ``zeile``, so wie :func:`geo.data.offers.read_offers` sie liefert.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 
 from geo.config import DISPLAY_CRS, HANDLUNGSFELDER, METRIC_CRS
-from geo.offers import OFFER_COLUMNS
+from geo.data.offers import OFFER_COLUMNS
 
 SYNTHETIC_SOURCE = "SYNTHETISCH (bench/synthetic.py) – kein echtes Angebot"
 

@@ -11,14 +11,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .config import DATA_DIR
+from geo.config import DATA_DIR
 
 DEFAULT_OSM_ENDPOINT = "https://overpass-api.de/api/interpreter"
 
 
 def _cmd_import_osm(args: argparse.Namespace) -> int:
     """``import-osm``: Stadtgrenze, Stadtteile und Angebote aus OpenStreetMap nach ``--out``."""
-    from . import osm_import
+    from geo.exchange import osm_import
 
     print(f"Frage {args.endpoint} ab (4 Overpass-Abfragen, das kann einige Minuten dauern) …", file=sys.stderr)
     try:
@@ -32,8 +32,8 @@ def _cmd_import_osm(args: argparse.Namespace) -> int:
 
 def _cmd_geocode(args: argparse.Namespace) -> int:
     """``geocode``: addresses of offers → coordinates via a Nominatim-compatible server (off unless a URL is set)."""
-    from .config import load_settings
-    from .geocode import GeocodeError, format_report, geocode_offers
+    from geo.config import load_settings
+    from geo.exchange.geocode import GeocodeError, format_report, geocode_offers
 
     url = args.url or load_settings().geocoder_url
     if not url:
@@ -60,7 +60,7 @@ def _cmd_geocode(args: argparse.Namespace) -> int:
 
 def _cmd_fetch_assets(args: argparse.Namespace) -> int:
     """``fetch-assets``: Leaflet & plugins from the npm registry into ``static/vendor`` (checksums verified)."""
-    from .assets import fetch_assets, missing_assets
+    from geo.render.assets import fetch_assets, missing_assets
 
     if not args.force and not missing_assets():
         print("Karten-Bibliotheken sind schon vorhanden (static/vendor).")
@@ -79,10 +79,18 @@ def _cmd_build_schematic(args: argparse.Namespace) -> int:
     import geopandas as gpd
     import pandas as pd
 
-    from .gazetteer import read_gazetteer
-    from .outline import read_outline
-    from .schematic import (area_targets, read_generators, read_reference_points, schematic_districts,
-                            search_generators, stated_neighbours, write_generators, write_schematic_geojson)
+    from geo.data.gazetteer import read_gazetteer
+    from geo.data.outline import read_outline
+    from geo.exchange.schematic import (
+        area_targets,
+        read_generators,
+        read_reference_points,
+        schematic_districts,
+        search_generators,
+        stated_neighbours,
+        write_generators,
+        write_schematic_geojson,
+    )
 
     points = read_reference_points(args.points)
     outline = read_outline(args.outline)
@@ -109,8 +117,8 @@ def _cmd_user(args: argparse.Namespace) -> int:
     ``--passwort-stdin``, from standard input)."""
     import getpass
 
-    from .auth import add_user
-    from .config import load_settings
+    from geo.config import load_settings
+    from geo.store.accounts import add_user
 
     path = Path(args.datei) if args.datei else load_settings().users_path
     password = sys.stdin.readline().rstrip("\n") if args.passwort_stdin else getpass.getpass("Passwort: ")
@@ -125,10 +133,10 @@ def _cmd_user(args: argparse.Namespace) -> int:
 
 def _cmd_poster(args: argparse.Namespace) -> int:
     """``poster``: district poster as PDF; ``handout``: the nearest offers for one location as PDF."""
-    from .config import load_settings
-    from .dataset import load_dataset
-    from .location import inside_minden, location_from_url
-    from .poster import PosterError, handout_pdf, poster_pdf
+    from geo.analysis.location import inside_minden, location_from_url
+    from geo.config import load_settings
+    from geo.dataset import load_dataset
+    from geo.render.poster import PosterError, handout_pdf, poster_pdf
 
     data = load_dataset(load_settings())
     try:
@@ -148,7 +156,7 @@ def _cmd_poster(args: argparse.Namespace) -> int:
 
 
 def format_import_report(report) -> str:
-    """German summary of an :class:`geo.osm_import.ImportReport`."""
+    """German summary of an :class:`geo.exchange.osm_import.ImportReport`."""
     art = "OpenStreetMap-Grenzen" if report.districts_source == "osm" else "schematisch, Voronoi-Zellen um Ortspunkte"
     lines = [
         f"OpenStreetMap-Import abgeschlossen (Stand {report.stand}).",

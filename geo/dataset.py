@@ -7,13 +7,14 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from .config import Settings, load_settings
-from .districts import is_schematic, read_districts
-from .filters import SEARCH_TEXT, search_haystack
-from .indicators import read_indicators
-from .join import assign_districts
-from .offers import parse_offers, read_offers
-from .problems import DataFileError, Problem
+from geo.analysis.filters import SEARCH_TEXT, search_haystack
+from geo.analysis.join import assign_districts
+from geo.config import Settings, load_settings
+from geo.data.districts import is_schematic, read_districts
+from geo.data.indicators import read_indicators
+from geo.data.offers import parse_offers, read_offers
+from geo.data.problems import DataFileError, Problem
+from geo.text import german_sort_key
 
 MAX_OFFERS_FILE_BYTES = 64 * 1024 * 1024
 """Largest offer file the app reads (64 MiB, about 150,000 offers of the shipped kind).
@@ -55,7 +56,7 @@ class Dataset:
 
 
 def load_dataset(settings: Settings) -> Dataset:
-    """Load districts, offers and indicators; raises :class:`geo.problems.DataFileError` if a file is unusable."""
+    """Load districts, offers and indicators; raises :class:`geo.data.problems.DataFileError` if a file is unusable."""
     districts = read_districts(settings.stadtteile_path, settings.stadtteile_name_column, settings.stadtteile_id_column)
     if settings.database_url:
         # The store holds validated offers; reading them through the same loader keeps one set of rules (a row
@@ -81,7 +82,7 @@ def load_dataset(settings: Settings) -> Dataset:
 
 def open_store(settings: Settings):
     """The offer store of ``settings`` (``QK_DATENBANK``), created and seeded from the offers file on first use."""
-    from .store import Store
+    from geo.store.offer_store import Store
 
     url = None if settings.database_url == "sqlite" else settings.database_url
     return Store.open(url, seed_csv=settings.angebote_path)
@@ -115,3 +116,9 @@ def check_file_size(path: str | Path, limit: int) -> None:
                                     f"Datei ist {size / 1024 / 1024:.0f} MiB groß; die App liest höchstens "
                                     f"{limit / 1024 / 1024:.0f} MiB (etwa 150.000 Angebote). Bitte die richtige "
                                     "Datei wählen oder die Angebote aufteilen."))
+
+
+def district_options(data: Dataset) -> dict[str, str]:
+    """District id → name, in German alphabetical order (Königstor before Kutenhausen)."""
+    pairs = sorted(zip(data.districts["id"], data.districts["name"]), key=lambda pair: german_sort_key(pair[1]))
+    return dict(pairs)

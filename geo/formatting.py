@@ -1,7 +1,7 @@
 """Numbers and bands as German (or other catalogue) text."""
 from __future__ import annotations
 
-from .i18n import t
+from geo.i18n import t
 
 
 def format_number(value: float, decimals: int = 1, lang: str = "de") -> str:

@@ -4,11 +4,14 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     import pandas as pd
 
+_UNSAFE_URL_CHARS = re.compile(r"[\s\"'<>\\`\x00-\x1f\x7f]")
+_PHONE_ALLOWED = re.compile(r"^[0-9 +()/\-–.]{5,40}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
 
@@ -29,6 +32,10 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 """Cell starts that spreadsheet programs evaluate as formulas (OWASP: CSV injection)."""
 
 
+@overload
+def neutralise_formula(value: str) -> str: ...
+@overload
+def neutralise_formula(value: object) -> object: ...
 def neutralise_formula(value: object) -> object:
     """Prefix text that a spreadsheet would run as a formula with ``'``; other values unchanged."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
@@ -78,7 +85,7 @@ def search_key(text: object) -> str:
 
     So ``"Sprach-Café"``, ``"Sprach Café"`` and ``"Sprachcafé"`` all become ``"sprachcafe"``;
     ``"Bärenkämpen"`` and ``"BAERENKAEMPEN"`` both ``"barenkampen"``. Query and haystack must be
-    folded the same way; query words are folded one by one (see :func:`geo.filters.filter_offers`).
+    folded the same way; query words are folded one by one (see :func:`geo.analysis.filters.filter_offers`).
     Known limit: step 4 runs per word before step 5, so a query ``"Kakaoeis"`` does not find data
     spelled ``"Kakao-Eis"`` (``"kakais"`` vs. ``"kakaoeis"``), while ``"Kakao-Eis"`` or ``"Kakao Eis"`` do.
     """
@@ -87,7 +94,7 @@ def search_key(text: object) -> str:
     return _SEARCH_DROP.sub("", _UMLAUT_SPELLINGS.sub("", folded))
 
 
-def search_keys(texts: "pd.Series") -> "pd.Series":
+def search_keys(texts: pd.Series) -> pd.Series:
     """:func:`search_key` for a whole column with pandas' vectorised string methods (same result, no Python loop)."""
     # A regex with a callback, not Series.str.translate: translate costs a dict lookup per character
     # (88 ms for 10,000 offers), the regex only calls back for the rare letters it finds.
@@ -109,3 +116,37 @@ def german_sort_key(text: object) -> tuple[str, str]:
     value = str(text)
     folded = unicodedata.normalize("NFKD", value.casefold().translate(_SPECIAL_LETTERS))
     return _COMBINING_MARKS.sub("", folded), value
+
+
+def safe_http_url(value: object) -> str | None:
+    """``value`` if it is an absolute http(s) URL with a host and no characters that could break out of an attribute.
+
+    Anything else (``javascript:``, relative paths, ``=HYPERLINK(…)``, URLs with
+    spaces or quotes) gives ``None``: the text is then shown, not linked.
+    """
+    text = str(value or "").strip()
+    if not text or _UNSAFE_URL_CHARS.search(text):
+        return None
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return text
+
+
+def tel_href(value: object) -> str | None:
+    """A ``tel:`` link for a German phone number written by people (``0571 837910``, ``0571/9726264``), else ``None``.
+
+    Only the first number is used when a field holds several (``0571 829 08 16 (St. Marien); …``).
+    """
+    first = re.split(r"[;,(]| oder | / (?=\D)", str(value or ""))[0].strip()
+    if not _PHONE_ALLOWED.match(first):
+        return None
+    digits = re.sub(r"[^0-9+]", "", first)
+    if digits.startswith("+"):
+        return f"tel:{digits}" if 8 <= len(digits) <= 16 else None
+    if digits.startswith("0") and 6 <= len(digits) <= 15:
+        return f"tel:+49{digits[1:]}"
+    return None

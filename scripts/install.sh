@@ -19,11 +19,11 @@ else
   .venv/bin/python -m pip install --quiet -r requirements.txt
 fi
 
-# Leaflet & plugins from the npm registry, checked against pinned SHA-512 sums (see geo/assets.py).
+# Leaflet & plugins from the npm registry, checked against pinned SHA-512 sums (see geo/render/assets.py).
 .venv/bin/python -m geo fetch-assets
 if $want_tests; then
-  # axe-core for the accessibility browser test, pinned and checked the same way (geo/assets.py TEST_ASSETS).
-  .venv/bin/python -c "from geo.assets import TEST_ASSETS, fetch_assets; fetch_assets(assets=TEST_ASSETS)"
+  # axe-core for the accessibility browser test, pinned and checked the same way (geo/render/assets.py TEST_ASSETS).
+  .venv/bin/python -c "from geo.render.assets import TEST_ASSETS, fetch_assets; fetch_assets(assets=TEST_ASSETS)"
 fi
 
 # Debian packages: Pango and a font covering Latin, Cyrillic, Arabic and Persian for the PDF posters (app);

@@ -55,7 +55,7 @@ def loaded_offers(rows: list[dict[str, str]]):
     import csv
     import io
 
-    from geo.offers import parse_offers
+    from geo.data.offers import parse_offers
 
     buffer = io.StringIO()
     columns = HEADER.split(",")

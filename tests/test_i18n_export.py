@@ -6,10 +6,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo.export import offers_csv
-from geo.text import neutralise_formula
+from geo.exchange.csv_export import offers_csv
 from geo.formatting import format_number
 from geo.i18n import LANGUAGE_ORDER, available_languages, catalogue, html_lang, missing_keys, t, text_direction
+from geo.text import neutralise_formula
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,7 +66,7 @@ def test_text_direction_and_html_lang(lang, direction, tag):
 
 def test_every_key_used_in_code_exists_in_german():
     used = set()
-    for path in [*ROOT.glob("geo/*.py"), *ROOT.glob("app_pages/*.py"), ROOT / "ui.py", ROOT / "streamlit_app.py"]:
+    for path in [*ROOT.glob("geo/**/*.py"), *ROOT.glob("app/**/*.py"), ROOT / "streamlit_app.py"]:
         used |= set(re.findall(r"""\b(?:t|tr)\(\s*["']([a-z_]+\.[a-z_]+)["']""", path.read_text(encoding="utf-8")))
     assert used and used <= set(catalogue("de")), used - set(catalogue("de"))
 

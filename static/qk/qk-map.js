@@ -3,7 +3,7 @@
  * or DOM properties, never through innerHTML. */
 (function () {
   "use strict";
-  // Row layout produced by geo/mapbuild.py::offer_rows
+  // Row layout produced by geo/render/mapbuild.py::offer_rows
   var LAT = 0, LON = 1, NAME = 2, TRAEGER = 3, ADRESSE = 4, STADTTEIL = 5, GENAU = 6,
       ZEITEN = 7, WEBSITE = 8, TELEFON = 9, INFO = 10, STAND = 11, ID = 12;
 

@@ -31,6 +31,9 @@ FIRST_LOAD_MS = 30_000
 
 
 def pytest_collection_modifyitems(config, items):
+    e2e_items = [item for item in items if E2E_DIR in Path(str(item.path)).resolve().parents]
+    for item in e2e_items:
+        item.add_marker(pytest.mark.slow)  # a real server and browser: not in the quick `-m "not slow"` loop
     reason = None
     if not Path(CHROMIUM).exists():
         reason = f"browser tests need {CHROMIUM} (Debian package 'chromium'; scripts/install.sh --test installs it)"
@@ -42,9 +45,8 @@ def pytest_collection_modifyitems(config, items):
     if reason is None:
         return
     skip = pytest.mark.skip(reason=reason)
-    for item in items:
-        if E2E_DIR in Path(str(item.path)).resolve().parents:
-            item.add_marker(skip)
+    for item in e2e_items:
+        item.add_marker(skip)
 
 
 # --- servers ----------------------------------------------------------------------------------------------
@@ -160,19 +162,33 @@ def write_offer_rows(path: Path, rows: list[dict]) -> None:
         writer.writerows({**dict.fromkeys(header, ""), **row} for row in rows)
 
 
+SETTLED_JS = f"""() => !document.querySelector('[data-testid="stStatusWidget"]')
+    && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]')
+    && document.querySelectorAll({MAP_IFRAME!r}).length <= 1"""
+"""True when the page has settled: no script run in progress, no stale element left over from the previous
+run, and at most one map frame (during a rerun the old and the new map frame can exist side by side)."""
+
+LIVE_MAP_IFRAME = f'[data-testid="stElementContainer"]:not([data-stale="true"]) {MAP_IFRAME}'
+"""The map frame of the current run, never a stale one that the rerun is about to remove."""
+
+
 def wait_for_app(page, timeout_ms: int = FIRST_LOAD_MS) -> None:
-    """Wait until the Streamlit script run has finished (heading shown, no running indicator)."""
+    """Wait until the Streamlit script run has finished and the page has settled (:data:`SETTLED_JS` true on
+    two checks in a row, 150 ms apart), so that a test never acts on elements of a run being replaced."""
     page.locator('[data-testid="stMain"] h1').first.wait_for(state="visible", timeout=timeout_ms)
     deadline = time.monotonic() + timeout_ms / 1000
+    settled_before = False
     while time.monotonic() < deadline:
-        running = page.locator('[data-testid="stStatusWidget"]').count()
-        if not running:
+        settled = page.evaluate(SETTLED_JS)
+        if settled and settled_before:
             return
-        time.sleep(0.1)
+        settled_before = settled
+        time.sleep(0.15)
+    pytest.fail(f"page did not settle within {timeout_ms / 1000:.0f} s")
 
 
 def map_frame(page):
-    return page.frame_locator(MAP_IFRAME)
+    return page.frame_locator(LIVE_MAP_IFRAME)
 
 
 def wait_for_map(page, timeout_ms: int = FIRST_LOAD_MS) -> None:
@@ -189,7 +205,7 @@ def center_map(page) -> None:
     iframe is partly below the fold the browser then scrolls the Streamlit page, so that the mouseup lands
     elsewhere and the click is lost (see ``test_mouse_click_on_a_marker_with_the_map_partly_below_the_fold``).
     """
-    page.locator(MAP_IFRAME).evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.locator(LIVE_MAP_IFRAME).evaluate("e => e.scrollIntoView({block: 'center'})")
     page.wait_for_timeout(300)
 
 

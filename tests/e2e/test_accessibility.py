@@ -1,6 +1,6 @@
 """BITV 2.0 / WCAG 2.1 AA and no third-party requests, proven on every page (issue 18).
 
-* axe-core (npm, pinned in :data:`geo.assets.TEST_ASSETS`, injected from the local file) on every page, at
+* axe-core (npm, pinned in :data:`geo.render.assets.TEST_ASSETS`, injected from the local file) on every page, at
   390 × 844 and 1280 × 900, in German and Arabic, in the page and inside the map frame: any violation of
   impact "serious" or "critical" fails; the others are printed. Results go to ``artifacts/axe-results.json``
   (the table in docs/accessibility.md is made from it).
@@ -120,7 +120,7 @@ def test_keyboard_only_reaches_an_offer_opens_it_and_toggles_a_layer(page, strea
     frame = map_frame(page)
     # From the page into the map with Tab only: count the stops until focus is inside the map frame.
     in_map = lambda: page.evaluate("() => document.activeElement && document.activeElement.tagName") == "IFRAME"  # noqa: E731
-    for presses in range(1, 120):
+    for _presses in range(1, 120):
         page.keyboard.press("Tab")
         if in_map():
             break

@@ -10,8 +10,17 @@ import pytest
 from bench.load import hex_to_rgb
 from geo.config import HANDLUNGSFELDER
 
-from .conftest import (FIRST_LOAD_MS, center_map, map_frame, map_state, snap, wait_for_app, wait_for_map,
-                       wait_until, write_offer_rows)
+from .conftest import (
+    FIRST_LOAD_MS,
+    center_map,
+    map_frame,
+    map_state,
+    snap,
+    wait_for_app,
+    wait_for_map,
+    wait_until,
+    write_offer_rows,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 COLOURS = {hf.name: hex_to_rgb(hf.color) for hf in HANDLUNGSFELDER}
@@ -101,7 +110,7 @@ def test_every_handlungsfeld_has_markers_in_its_colour(page, streamlit_server):
     assert all(n >= 1 for n in counts.values()), counts
     for name in COLOURS:
         set_layer(page, name, True)
-    wait_until(lambda: map_state(page)["represented"] == sum(l["count"] for l in hf_layers(map_state(page)).values()),
+    wait_until(lambda: map_state(page)["represented"] == sum(layer["count"] for layer in hf_layers(map_state(page)).values()),
                message="all layers back")
     assert_clean(page, streamlit_server)
 

@@ -1,7 +1,7 @@
 """The map on a phone and with the keyboard (issue 12, defects 4 and 8): each test failed before its fix.
 
 Phone = 390 × 844 with touch, desktop = 1366 × 900. ``axe-core`` (``scripts/install.sh --test``, pinned in
-:data:`geo.assets.TEST_ASSETS`) is injected into the map frame from the local file, never from a CDN.
+:data:`geo.render.assets.TEST_ASSETS`) is injected into the map frame from the local file, never from a CDN.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from geo.i18n import t
 
-from .conftest import MAP_IFRAME, PageLog, map_frame, snap, wait_for_app, wait_for_map, wait_until
+from .conftest import LIVE_MAP_IFRAME, MAP_IFRAME, PageLog, map_frame, snap, wait_for_app, wait_for_map, wait_until
 from .test_browser import assert_clean
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,7 +67,7 @@ def open_map(page, base_url: str, path: str = "/") -> None:
     wait_for_app(page)
     wait_for_map(page)
     # centred: Streamlit's sticky header covers the top 60 px of the page
-    page.locator(MAP_IFRAME).evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.locator(LIVE_MAP_IFRAME).evaluate("e => e.scrollIntoView({block: 'center'})")
     page.wait_for_timeout(500)
 
 
@@ -176,7 +176,7 @@ def test_legend_collapsed_on_phone_open_on_desktop_and_keyboard_toggles_it(devic
     wait_for_app(page)
     wait_for_map(page)
     choose_indicator(page, "kinderarmut")
-    page.locator(MAP_IFRAME).evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.locator(LIVE_MAP_IFRAME).evaluate("e => e.scrollIntoView({block: 'center'})")
     frame = map_frame(page)
     legend = frame.locator(".qk-legend details")
     container = frame.locator(".leaflet-container").bounding_box()
@@ -250,7 +250,7 @@ def test_map_controls_are_named_in_the_ui_language(page, streamlit_server, lang)
     page.goto(streamlit_server + f"/?lang={lang}")
     wait_for_app(page)
     wait_for_map(page)
-    frame = map_frame(page)
+    map_frame(page)
     names = frame_eval(page, f"""() => {{
         const name = sel => {{ const e = document.querySelector(sel); return e && [e.getAttribute('aria-label'), e.title]; }};
         const marker = {CLUSTER_GROUP_JS}.getLayers()[0];

@@ -1,0 +1,147 @@
+"""What is loaded or built once and shared by every session of this process: settings, the dataset, the
+offer store, the gazetteer, built maps, coverage tables and posters.
+
+``st.cache_resource`` for objects shared read-only, ``st.cache_data`` for values each caller may change.
+:func:`offers_changed` empties the caches that depend on the offers after an edit.
+"""
+from __future__ import annotations
+
+import copy
+from datetime import date, datetime
+
+import folium
+import geopandas as gpd
+import streamlit as st
+
+from geo.analysis.coverage import coverage_table, gap_grid, grid_cells, straight_line_radius
+from geo.analysis.filters import OfferFilter, apply_filter
+from geo.analysis.join import has_location
+from geo.analysis.location import Location
+from geo.analysis.overview import latest_population
+from geo.config import MAX_MAP_MARKERS, Settings, load_settings
+from geo.data.attributes import TIMEZONE
+from geo.data.gazetteer import read_gazetteer
+from geo.dataset import Dataset, load_dataset
+from geo.render.mapbuild import MapOptions, build_map
+
+
+@st.cache_resource(show_spinner=False)
+def settings() -> Settings:
+    return load_settings()
+
+
+@st.cache_resource(show_spinner=False)
+def dataset() -> Dataset:
+    """The loaded data, shared by all sessions (read-only)."""
+    return load_dataset(settings())
+
+
+@st.cache_resource(show_spinner=False)
+def offer_store():
+    """The offer store (``QK_DATENBANK``), one per process; ``None`` in file mode."""
+    from geo.dataset import open_store
+
+    return open_store(settings()) if settings().database_url else None
+
+
+@st.cache_resource(show_spinner=False)
+def throttle():
+    """Failed-login counter shared by all sessions of this process."""
+    from geo.store.accounts import Throttle
+
+    return Throttle()
+
+
+def oidc_configured() -> bool:
+    """True if ``.streamlit/secrets.toml`` configures Streamlit's OIDC login (``[auth]``)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all: Streamlit raises its own FileNotFoundError subclass
+        return False
+
+
+@st.cache_resource(show_spinner=False)
+def gazetteer():
+    """The offline place list (``data/gazetteer.csv``) for the location search, shared by all sessions."""
+    return read_gazetteer()
+
+
+def now() -> datetime:
+    """The current time in Minden, to the minute (a cache key for "jetzt geöffnet")."""
+    return datetime.now(TIMEZONE).replace(second=0, microsecond=0)
+
+
+def filtered_offers(flt: OfferFilter) -> gpd.GeoDataFrame:
+    """The offers matching a resident's filter now (see :func:`geo.analysis.filters.apply_filter`)."""
+    return apply_filter(dataset().offers, flt, now() if flt.jetzt_offen else None)
+
+
+@st.cache_resource(show_spinner=False)
+def base_grid(cell_m: float):
+    """The grid over the districts (EPSG:25832), built once; gap pages add distances to a copy."""
+    return grid_cells(dataset().districts, cell_m)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def coverage_for(flt: OfferFilter, walk_m: float, cell_m: float, moment: datetime | None):
+    """Coverage table and gap grid for one filter and walking distance (shared by all sessions).
+
+    ``moment`` is set only with "jetzt geöffnet" (it changes the offers)."""
+    data = dataset()
+    offers = apply_filter(data.offers, flt, moment)
+    radius = straight_line_radius(walk_m)
+    table = coverage_table(data.districts, offers, radius, latest_population(data.indicators))
+    grid = gap_grid(data.districts, offers, radius, cells=base_grid(cell_m))
+    return table, grid
+
+
+def cached_map(flt: OfferFilter, indicator: str | None, focus_district: str | None, ui_lang: str,
+               locate: bool = False) -> folium.Map:
+    """The map for one filter state: built once for all sessions, handed out as a copy.
+
+    A copy because ``st_folium`` renames the map's elements in place; a
+    second render of the same object then carries both names and the map
+    stays blank. Copying the built map costs a fraction of building it
+    (marker data is one packed JSON string). With "jetzt geöffnet" the
+    current minute is part of the cache key.
+    """
+    moment = now() if flt.jetzt_offen else None
+    return copy.deepcopy(_built_map(flt, moment, indicator, focus_district, ui_lang, locate))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _built_map(flt: OfferFilter, moment: datetime | None, indicator: str | None, focus_district: str | None,
+               ui_lang: str, locate: bool) -> folium.Map:
+    """The built map for one filter state, shared by all sessions: a visit must not rebuild an unchanged map.
+
+    Above :data:`~geo.config.MAX_MAP_MARKERS` located offers the map shows
+    districts only (the page says so and the list holds every offer).
+    """
+    data = dataset()
+    shown = apply_filter(data.offers, flt, moment)
+    if int(has_location(shown).sum()) > MAX_MAP_MARKERS:
+        shown = shown.iloc[0:0]
+    return build_map(data.districts, shown, data.indicators, MapOptions(
+        indicator=indicator, tiles=settings().tiles, lang=ui_lang, focus_district=focus_district, locate=locate))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def poster_bytes(district_id: str, page_format: str, print_lang: str, base_url: str, day: str) -> bytes:
+    """A district poster PDF, cached per district, format, language and day (all visitors share it)."""
+    from geo.render.poster import poster_pdf
+
+    return poster_pdf(dataset(), district_id, page_format, print_lang, base_url, date.fromisoformat(day))
+
+
+def handout_bytes(location: Location, print_lang: str, base_url: str) -> bytes:
+    from geo.render.poster import handout_pdf
+
+    return handout_pdf(dataset(), location.rounded(), print_lang, base_url)
+
+
+def offers_changed() -> None:
+    """After an edit: reload the offers and rebuild maps and coverage (for every visitor)."""
+    dataset.clear()
+    _built_map.clear()
+    coverage_for.clear()
+    poster_bytes.clear()

@@ -1,0 +1,52 @@
+"""Angebote: every offer as an accessible list with search — the map's content without the map."""
+import streamlit as st
+
+from app.cache import filtered_offers, now
+from app.state import lang, restore_view_from_url, tr, write_view_to_url
+from app.widgets.filters import filter_sidebar
+from app.widgets.page import dataset_or_stop, footer, list_styles, schematic_notice
+from geo.analysis.filters import UNKNOWN_COLUMN
+from geo.exchange.csv_export import offers_csv
+from geo.exchange.geojson_export import offers_geojson
+from geo.exchange.hsds import hsds_json
+from geo.render.offer_view import offer_card_html
+from geo.text import german_sort_key
+
+PAGE_SIZE = 25
+data = dataset_or_stop()
+restore_view_from_url(data)
+# The same filters as on the map (plus the text search), so list and map show the same offers.
+flt = filter_sidebar(data, with_text=True)
+
+list_styles()
+st.title(tr("liste.titel"))
+st.write(tr("liste.einleitung"))
+schematic_notice(data)
+
+shown = filtered_offers(flt)
+shown = shown.sort_values("name", key=lambda s: s.map(german_sort_key))
+st.markdown(tr("liste.anzahl", n=len(shown)))
+n_unknown = int((shown[UNKNOWN_COLUMN] != "").sum())
+if flt.active_criteria() and n_unknown:
+    st.caption(tr("filter.ohne_angabe", n=n_unknown))
+
+pages = max(1, -(-len(shown) // PAGE_SIZE))
+page = st.number_input(tr("liste.seite", n=pages), min_value=1, max_value=pages, value=1) if pages > 1 else 1
+ui_lang = lang()
+moment = now()
+for _, offer in shown.iloc[(page - 1) * PAGE_SIZE: page * PAGE_SIZE].iterrows():
+    with st.container(border=True):
+        # HTML with every value escaped, not Markdown: Markdown would turn any URL in any field into a link.
+        st.html(offer_card_html(offer, ui_lang, heading_level=2, now=moment))
+st.header(tr("liste.export_titel"))
+st.caption(tr("liste.export_text"))
+col_csv, col_geojson, col_hsds = st.columns(3)
+# callables: the files are built when someone clicks, not on every visit
+col_csv.download_button("CSV", lambda: offers_csv(shown, ui_lang), file_name="quartierskarte-angebote.csv",
+                        mime="text/csv", on_click="ignore")
+col_geojson.download_button("GeoJSON", lambda: offers_geojson(shown), file_name="quartierskarte-angebote.geojson",
+                            mime="application/geo+json", on_click="ignore")
+col_hsds.download_button("HSDS 3.0 (JSON)", lambda: hsds_json(shown, data.districts),
+                         file_name="quartierskarte-hsds-services.json", mime="application/json", on_click="ignore")
+write_view_to_url(flt)
+footer()

@@ -1,0 +1,117 @@
+"""Karte: the resident's page — where am I, what is near me, filtered; offers per Handlungsfeld on the map."""
+import streamlit as st
+from streamlit_folium import st_folium
+
+from app.cache import cached_map, filtered_offers, handout_bytes, now
+from app.state import chosen_offer, lang, public_url, restore_view_from_url, set_offer, tr, write_view_to_url
+from app.widgets.filters import filter_sidebar
+from app.widgets.location import location_box, take_map_click
+from app.widgets.page import (
+    data_problem_notice,
+    dataset_or_stop,
+    footer,
+    list_styles,
+    pdf_unavailable,
+    plain_alert,
+    schematic_notice,
+)
+from app.widgets.suggestion import suggestion_form
+from geo.analysis.filters import UNKNOWN_COLUMN
+from geo.analysis.join import has_location
+from geo.analysis.nearest import nearest_offers
+from geo.config import MAX_MAP_MARKERS, MAX_TABLE_ROWS
+from geo.data.indicators import MAP_INDICATORS
+from geo.exchange.csv_export import offers_csv, offers_table
+from geo.render.mapbuild import MapFocus, add_focus, focus_bounds
+from geo.render.offer_view import distance_text, nearest_item_html, offer_card_html, walking_assumption
+
+NEAREST_SHOWN = 10
+NEAR_KM = 2
+
+data = dataset_or_stop()
+restore_view_from_url(data)
+flt = filter_sidebar(data)
+with st.sidebar:
+    indicator = st.selectbox(tr("filter.indikator"), ["", *MAP_INDICATORS], key="f_indikator",
+                             format_func=lambda k: tr(f"indikator.{k}") if k else tr("indikator.keine"))
+ui_lang = lang()
+
+list_styles()
+st.title(tr("karte.titel"))
+st.write(tr("karte.einleitung"))
+schematic_notice(data)
+data_problem_notice(data)
+
+st.header(tr("standort.titel"))
+location = location_box()
+
+shown = filtered_offers(flt)
+n_on_map = int(has_location(shown).sum())
+st.markdown(tr("karte.anzahl", n=len(shown), gesamt=len(data.offers), karte=n_on_map, liste=len(shown) - n_on_map))
+n_unknown = int((shown[UNKNOWN_COLUMN] != "").sum())
+if flt.active_criteria() and n_unknown:
+    st.caption(tr("filter.ohne_angabe", n=n_unknown))
+if n_on_map > MAX_MAP_MARKERS:
+    st.warning(tr("karte.zu_viele", n=n_on_map, max=MAX_MAP_MARKERS))
+
+nearest = nearest_offers(shown, location.lon, location.lat, k=None) if location is not None else None
+offer_id = chosen_offer()
+district = flt.stadtteil_ids[0] if flt.stadtteil_ids else None
+fmap = cached_map(flt, indicator or None, district, ui_lang, locate=True)
+if location is not None or offer_id:
+    near_points = [(float(r.geometry.y), float(r.geometry.x)) for r in nearest.head(3).itertuples()] if nearest is not None else []
+    add_focus(fmap, MapFocus(
+        location=(location.lat, location.lon) if location is not None else None,
+        location_label=tr("standort.marker"), offer_id=offer_id,
+        bounds=focus_bounds([(location.lat, location.lon), *near_points]) if location is not None else None))
+# Only clicks come back (they set the location): panning and zooming must not rerun the script.
+result = st_folium(fmap, key="karte", height=520, use_container_width=True, returned_objects=["last_clicked"])
+take_map_click(result)
+st.caption(tr("karte.liste_hinweis"))
+
+st.header(tr("naehe.titel"))
+if nearest is None:
+    st.info(tr("naehe.ohne_standort"), icon=":material/my_location:")
+elif nearest.empty:
+    st.warning(tr("naehe.keine"))
+else:
+    st.caption(walking_assumption(ui_lang))
+    if float(nearest["distanz_m"].iloc[0]) > NEAR_KM * 1000:
+        first = nearest.iloc[0]
+        plain_alert(tr("naehe.keins_nah", km=NEAR_KM, name=first["name"],
+                      stadtteil=first["stadtteil_name"] or first["stadtteil"] or "–",
+                      entfernung=distance_text(first["distanz_m"], first["gehminuten"], first["lage_genauigkeit"], ui_lang)))
+    st.caption(tr("naehe.mehr", n=min(NEAREST_SHOWN, len(nearest)), gesamt=len(nearest)))
+    for _, offer in nearest.head(NEAREST_SHOWN).iterrows():
+        with st.container(border=True):
+            st.html(nearest_item_html(offer, ui_lang, selected=offer["id"] == offer_id))
+            st.button(tr("naehe.gezeigt") if offer["id"] == offer_id else tr("naehe.zeigen"), key=f"zeigen-{offer['id']}",
+                      on_click=set_offer, args=(offer["id"],), disabled=offer["id"] == offer_id)
+    if len(shown) > n_on_map:
+        st.caption(tr("naehe.ohne_ort", n=len(shown) - n_on_map))
+    if not pdf_unavailable():
+        base = public_url()
+        st.download_button(tr("poster.download_handout"), lambda: handout_bytes(location, ui_lang, base),
+                           file_name=f"quartierskarte-handzettel-{ui_lang}.pdf", mime="application/pdf",
+                           on_click="ignore")
+
+if offer_id:
+    chosen = data.offers[data.offers["id"] == offer_id]
+    if chosen.empty:
+        st.warning(tr("detail.nicht_gefunden"))
+    else:
+        with st.container(border=True):
+            st.html(offer_card_html(chosen.iloc[0], ui_lang, heading_level=2, now=now()))
+            st.button(tr("detail.schliessen"), key="detail-zu", on_click=set_offer, args=(None,))
+            suggestion_form(offer_id, key="vorschlag-angebot")
+
+st.header(tr("karte.tabelle_titel", n=len(shown)))
+if len(shown) > MAX_TABLE_ROWS:
+    st.caption(tr("karte.tabelle_gekuerzt", n=MAX_TABLE_ROWS, gesamt=len(shown)))
+st.dataframe(offers_table(shown.head(MAX_TABLE_ROWS), ui_lang), hide_index=True, width="stretch")
+# A callable: the CSV is built when someone clicks, not on every visit.
+st.download_button(tr("karte.download"), lambda: offers_csv(shown, ui_lang), file_name="quartierskarte-angebote.csv",
+                   mime="text/csv", on_click="ignore")
+suggestion_form()
+write_view_to_url(flt)
+footer()

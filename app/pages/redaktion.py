@@ -1,0 +1,236 @@
+"""Redaktion: editors log in, verify ("Noch aktuell"), correct and add offers, import CSV files with a dry run,
+and work through residents' suggestions. Nothing here is reachable without a login."""
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from app.cache import gazetteer, offer_store, offers_changed, oidc_configured, settings, throttle
+from app.state import tr
+from app.widgets.page import dataset_or_stop, footer, plain_alert
+from geo.analysis.location import place_choices
+from geo.config import HANDLUNGSFELD_BY_NAME, HANDLUNGSFELDER
+from geo.data.attributes import ZIELGRUPPEN, target_groups
+from geo.data.measures import STATUS as MEASURE_STATUS
+from geo.data.measures import read_measures
+from geo.data.offers import BARRIEREFREI_WERTE, LAGE_GENAUIGKEITEN, OFFER_COLUMNS, STATUS_WERTE
+from geo.exchange.csv_export import spreadsheet_csv
+from geo.store.accounts import LoginLocked, User, login, read_users_oidc
+from geo.store.offer_store import ConflictError, ValidationError, editor_problems
+
+USER = "qk_redaktion_user"
+
+data = dataset_or_stop()
+st.title(tr("redaktion.titel"))
+if not settings().database_url:
+    st.info(tr("redaktion.ohne_datenbank"))
+    footer()
+    st.stop()
+
+user = st.session_state.get(USER)
+if user is None and oidc_configured():
+    # Streamlit's own OIDC login (st.login, configured in .streamlit/secrets.toml [auth]); the role comes from
+    # the [oidc] table of the users file (e-mail address → role). Unknown addresses get no edit rights.
+    if not st.user.is_logged_in:
+        st.button(tr("redaktion.anmelden"), on_click=st.login)
+        footer()
+        st.stop()
+    role = read_users_oidc(settings().users_path).get(str(st.user.get("email", "")).lower())
+    if role is None:
+        st.error(tr("redaktion.oidc_unbekannt"))
+        st.button(tr("redaktion.abmelden"), on_click=st.logout)
+        footer()
+        st.stop()
+    user = User(str(st.user.get("email")), role)
+if user is None:
+    with st.form("login"):
+        name = st.text_input(tr("redaktion.name"), autocomplete="username")
+        password = st.text_input(tr("redaktion.passwort"), type="password", autocomplete="current-password")
+        submitted = st.form_submit_button(tr("redaktion.anmelden"))
+    if submitted:
+        try:
+            found = login(settings().users_path, name, password, throttle())
+        except LoginLocked as exc:
+            st.error(tr("redaktion.gesperrt", s=exc.seconds))
+        else:
+            if found is None:
+                st.error(tr("redaktion.falsch"))
+            else:
+                st.session_state[USER] = found
+                st.rerun()
+    st.caption(tr("redaktion.login_hinweis"))
+    footer()
+    st.stop()
+
+store = offer_store()
+col_who, col_out = st.columns([4, 1])
+col_who.markdown(tr("redaktion.angemeldet", name=user.name, rolle=tr(f"redaktion.rolle_{user.role}")))
+if col_out.button(tr("redaktion.abmelden")):
+    if USER in st.session_state:
+        del st.session_state[USER]
+        st.rerun()
+    st.logout()
+
+tab_check, tab_edit, tab_import, tab_queue, tab_measures, tab_history = st.tabs(
+    [tr("redaktion.tab_pruefen"), tr("redaktion.tab_bearbeiten"), tr("redaktion.tab_import"),
+     tr("redaktion.tab_vorschlaege"), tr("redaktion.tab_massnahmen"), tr("redaktion.tab_verlauf")])
+
+with tab_check:
+    st.write(tr("redaktion.pruefen_text"))
+    stale = store.stale(date.today())
+    st.caption(tr("redaktion.pruefen_anzahl", n=len(stale)))
+    for row in stale.head(50).itertuples():
+        col_name, col_date, col_button = st.columns([4, 2, 2], vertical_alignment="center")
+        col_name.text(row.name)
+        col_date.text(row.zuletzt_geprueft or tr("detail.unbekannt"))
+        if col_button.button(tr("redaktion.noch_aktuell"), key=f"ok-{row.id}"):
+            try:
+                store.verify(row.id, user.name, date.today(), int(row.version))
+            except ConflictError as exc:
+                plain_alert(str(exc), "error")
+            else:
+                offers_changed()
+                st.rerun()
+
+
+def offer_form(offer: dict, key: str) -> dict | None:
+    """The edit form; returns the entered values on submit (validated by the store)."""
+    with st.form(key):
+        values = dict(offer)
+        values["id"] = st.text_input("id", offer.get("id", ""), disabled=bool(offer.get("id")))
+        values["name"] = st.text_input(tr("spalte.name"), offer.get("name", ""))
+        values["traeger"] = st.text_input(tr("spalte.traeger"), offer.get("traeger", ""))
+        names = [hf.name for hf in HANDLUNGSFELDER]
+        values["handlungsfeld"] = st.selectbox(tr("spalte.handlungsfeld"), names,
+                                               index=names.index(offer["handlungsfeld"]) if offer.get("handlungsfeld") in names else 0,
+                                               format_func=lambda n: tr(f"handlungsfeld.{HANDLUNGSFELD_BY_NAME[n].key}"))
+        chosen = sorted(target_groups(offer.get("zielgruppen", "")), key=ZIELGRUPPEN.index)
+        groups = st.multiselect(tr("filter.zielgruppe"), list(ZIELGRUPPEN), default=chosen,
+                                format_func=lambda k: tr(f"zielgruppe.{k}"), placeholder=tr("redaktion.waehlen"))
+        others = st.text_input(tr("redaktion.weitere_zielgruppen"), "; ".join(
+            g for g in str(offer.get("zielgruppen", "")).split(";") if g.strip() and not target_groups(g)))
+        values["zielgruppen"] = ";".join([tr(f"zielgruppe.{k}") for k in groups] + [o.strip() for o in others.split(";") if o.strip()])
+        for column in ("sprachen", "kosten", "adresse", "stadtteil", "oeffnungszeiten", "website", "telefon",
+                       "beschreibung", "beschreibung_einfach", "zuletzt_geprueft", "quelle", "stand_quelle", "hinweis",
+                       "kategorie", "massnahmen"):
+            widget = st.text_area if column in ("beschreibung", "beschreibung_einfach", "quelle", "hinweis") else st.text_input
+            values[column] = widget(tr(f"redaktion.feld_{column}"), offer.get(column, ""))
+        places = place_choices(gazetteer())
+        place = st.selectbox(tr("redaktion.ort_verzeichnis"), ["", *places], format_func=lambda i: places.get(i, "–"))
+        col_lat, col_lon, col_precision = st.columns(3)
+        values["lat"] = col_lat.text_input("lat (WGS84)", offer.get("lat", ""))
+        values["lon"] = col_lon.text_input("lon (WGS84)", offer.get("lon", ""))
+        values["lage_genauigkeit"] = col_precision.selectbox(
+            tr("spalte.lage_genauigkeit"), list(LAGE_GENAUIGKEITEN),
+            index=list(LAGE_GENAUIGKEITEN).index(offer.get("lage_genauigkeit") or "unbekannt"))
+        col_status, col_access = st.columns(2)
+        values["status"] = col_status.selectbox(tr("spalte.status"), list(STATUS_WERTE),
+                                                index=list(STATUS_WERTE).index(offer.get("status") or "unklar"),
+                                                format_func=lambda s: tr(f"status.{s}"))
+        values["barrierefrei"] = col_access.selectbox(tr("spalte.barrierefrei"), list(BARRIEREFREI_WERTE),
+                                                      index=list(BARRIEREFREI_WERTE).index(offer.get("barrierefrei") or "unbekannt"))
+        if st.form_submit_button(tr("redaktion.speichern"), type="primary"):
+            if place:  # a place from the gazetteer sets coordinate and precision (its source stays in the gazetteer)
+                entry = gazetteer().set_index("id").loc[place]
+                values.update(lat=str(entry["lat"]), lon=str(entry["lon"]), lage_genauigkeit=entry["genauigkeit"])
+                values["stadtteil"] = values["stadtteil"] or entry["stadtteil"]
+            return values
+    return None
+
+
+def save(values: dict, version: int | None) -> None:
+    strict = editor_problems(values)
+    if strict:
+        plain_alert(tr("redaktion.ungueltig") + " " + " ".join(strict), "error")
+        return
+    try:
+        store.save(values, user.name, version)
+    except ValidationError as exc:
+        plain_alert(tr("redaktion.ungueltig") + " " + "; ".join(exc.reasons), "error")
+    except ConflictError as exc:
+        st.error(tr("redaktion.konflikt", version=exc.current["version"]))
+        st.dataframe(pd.DataFrame(exc.changes, columns=["feld", "alt", "neu", "von", "am"]), hide_index=True)
+    else:
+        offers_changed()
+        st.success(tr("redaktion.gespeichert"))
+
+
+with tab_edit:
+    offers = store.all_offers()
+    labels = dict(zip(offers["id"], offers["name"]))
+    chosen_id = st.selectbox(tr("redaktion.angebot_waehlen"), ["", *labels], format_func=lambda i: labels.get(i, tr("redaktion.neues_angebot")))
+    current = store.get(chosen_id) if chosen_id else {c: "" for c in OFFER_COLUMNS}
+    entered = offer_form(current, f"form-{chosen_id or 'neu'}-{current.get('version', 0)}")
+    if entered is not None:
+        save(entered, current.get("version") if chosen_id else None)
+    if chosen_id:
+        col_end, col_restore = st.columns(2)
+        if current["status"] != "beendet" and col_end.button(tr("redaktion.beenden")):
+            store.end(chosen_id, user.name, current["version"])
+            offers_changed()
+            st.rerun()
+        if current["status"] == "beendet" and col_restore.button(tr("redaktion.wiederherstellen")):
+            store.restore(chosen_id, user.name, current["version"])
+            offers_changed()
+            st.rerun()
+
+with tab_import:
+    st.write(tr("redaktion.import_text"))
+    upload = st.file_uploader(tr("redaktion.import_datei"), type=["csv", "txt"])
+    if upload is not None:
+        raw = upload.getvalue()
+        report = store.import_csv(raw, user.name, apply=False, source=upload.name)
+        st.markdown(tr("redaktion.import_bericht", n=report.rows_in, neu=len(report.added), geaendert=len(report.updated),
+                       gleich=len(report.unchanged), abgelehnt=len(report.rejected)))
+        rows = ([{"Zeile": report.lines[i], "id": i, tr("redaktion.ergebnis"): tr("redaktion.wird_neu")} for i in report.added]
+                + [{"Zeile": report.lines[i], "id": i, tr("redaktion.ergebnis"): tr("redaktion.wird_geaendert")} for i in report.updated]
+                + [{"Zeile": r.zeile, "id": "", tr("redaktion.ergebnis"): tr("redaktion.abgelehnt") + ": " + str(r.grund)}
+                   for r in report.rejected.itertuples()])
+        st.dataframe(pd.DataFrame(rows).sort_values("Zeile") if rows else pd.DataFrame(), hide_index=True)
+        if len(report.rejected):
+            st.download_button(tr("redaktion.abgelehnte_laden"), report.rejected_csv(), file_name="abgelehnt.csv",
+                               mime="text/csv")
+        if st.button(tr("redaktion.import_ausfuehren"), type="primary", disabled=not (report.added or report.updated)):
+            done = store.import_csv(raw, user.name, apply=True, source=upload.name)
+            offers_changed()
+            st.success(tr("redaktion.import_fertig", neu=len(done.added), geaendert=len(done.updated)))
+
+with tab_queue:
+    queue = store.suggestions("offen")
+    st.caption(tr("redaktion.vorschlaege_anzahl", n=len(queue)))
+    for row in queue.itertuples():
+        with st.container(border=True):
+            st.text(f"#{row.nr} · {row.art} · {row.am}" + (f" · {labels.get(row.angebot_id, row.angebot_id)}" if row.angebot_id else ""))
+            st.text(row.text)  # residents' text: plain text, never Markdown or HTML
+            if row.kontakt:
+                st.text(tr("redaktion.kontakt") + ": " + row.kontakt)
+            if user.reviews:
+                col_ok, col_no = st.columns(2)
+                if col_ok.button(tr("redaktion.uebernommen"), key=f"v-ok-{row.nr}"):
+                    store.resolve_suggestion(row.nr, "uebernommen", user.name)
+                    st.rerun()
+                if col_no.button(tr("redaktion.abgelehnt_knopf"), key=f"v-no-{row.nr}"):
+                    store.resolve_suggestion(row.nr, "abgelehnt", user.name)
+                    st.rerun()
+    if not user.reviews:
+        st.caption(tr("redaktion.nur_pruefung"))
+
+with tab_measures:
+    measures = read_measures()
+    states = store.measure_states()
+    titles = dict(zip(measures["id"], measures["titel"]))
+    measure_id = st.selectbox(tr("redaktion.massnahme"), list(titles), format_func=lambda i: f"{i}: {titles[i][:90]}")
+    source_state = measures.set_index("id").loc[measure_id, "status"]
+    current_state = states.get(measure_id, source_state)
+    new_state = st.selectbox(tr("massnahmen.status"), list(MEASURE_STATUS), index=list(MEASURE_STATUS).index(current_state),
+                             format_func=lambda s: tr(f"massnahmen.status_{s}"), key=f"m-stand-{measure_id}")
+    if st.button(tr("redaktion.speichern"), key="m-speichern", disabled=new_state == current_state):
+        store.set_measure_state(measure_id, new_state, user.name, source_state)
+        st.success(tr("redaktion.gespeichert"))
+
+with tab_history:
+    history = store.history()
+    st.dataframe(history.tail(500).iloc[::-1], hide_index=True, width="stretch")
+    st.download_button(tr("redaktion.verlauf_laden"), spreadsheet_csv(history), file_name="aenderungen.csv",
+                       mime="text/csv")
+footer()

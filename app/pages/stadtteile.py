@@ -1,0 +1,116 @@
+"""Stadtteile im Vergleich: 2–6 chosen districts side by side with the city as reference (for planners),
+then the overview of all districts and where each figure comes from."""
+import altair as alt
+import streamlit as st
+
+from app.state import lang, tr
+from app.widgets.page import dataset_or_stop, footer, png_img_html, schematic_notice
+from geo.analysis.comparison import (
+    FOCUS_DISTRICTS,
+    MAX_CHOSEN,
+    MIN_CHOSEN,
+    chart_frame,
+    chart_values,
+    charts_png,
+    chosen_ids,
+    comparison_table,
+    small_multiples_png,
+)
+from geo.analysis.overview import district_overview
+from geo.data.indicators import MAP_INDICATORS
+from geo.dataset import district_options
+from geo.exchange.csv_export import spreadsheet_csv
+
+COMPARISON_PARAM = "auswahl"
+
+data = dataset_or_stop()
+ui_lang = lang()
+names = district_options(data)
+st.title(tr("vergleich.titel"))
+st.write(tr("vergleich.einleitung"))
+schematic_notice(data)
+
+# The selection lives in the URL (?auswahl=baerenkaempen,rodenbeck) so that a planner can mail the link.
+if "v_auswahl" not in st.session_state:
+    requested = [i for i in (st.query_params.get(COMPARISON_PARAM) or "").split(",") if i]
+    st.session_state["v_auswahl"] = chosen_ids(requested or list(FOCUS_DISTRICTS), list(names))
+picked = st.multiselect(tr("vergleich.auswahl"), list(names), key="v_auswahl", format_func=names.get,
+                        max_selections=MAX_CHOSEN, placeholder=tr("filter.alle"))
+if len(picked) < MIN_CHOSEN:
+    st.info(tr("vergleich.auswahl_hinweis"))
+ids = chosen_ids(picked, list(names))
+st.query_params[COMPARISON_PARAM] = ",".join(ids)
+walk_m = st.slider(tr("vergleich.gehweg"), min_value=300, max_value=2000, value=800, step=100, key="v_gehweg")
+
+current = data.offers[data.offers["status"] != "beendet"]
+st.header(tr("vergleich.tabelle_titel"))
+table = comparison_table(data.districts, current, data.indicators, ids, walk_m, ui_lang)
+st.dataframe(table, hide_index=True, width="stretch",
+             column_config={tr("vergleich.kennzahl"): st.column_config.TextColumn(pinned=True)})
+st.download_button(tr("vergleich.download"), spreadsheet_csv(table),
+                   file_name=f"quartierskarte-vergleich-{'-'.join(ids)}.csv", mime="text/csv")
+
+st.header(tr("vergleich.diagramme_titel"))
+st.caption(tr("vergleich.diagramme_hinweis"))
+series = []
+for key in MAP_INDICATORS:
+    values, city = chart_values(data.indicators, data.districts, ids, key, ui_lang)
+    series.append((tr(f"indikator.{key}"), values, city))
+for title, values, city in series:
+    frame = chart_frame(values)
+    frame["form"] = frame["form"].map(lambda f: tr(f"vergleich.form_{f}"))
+    frame["text_x"] = frame["high"].fillna(0)
+    # every chosen district gets a row, also one without a figure (its label says "keine Angabe")
+    y = alt.Y("name:N", sort=[v.name for v in values], title=None, scale=alt.Scale(domain=[v.name for v in values]),
+              axis=alt.Axis(labelOverlap=False, labelLimit=220, labelFontSize=12))
+    x = alt.X("low:Q", title="%", scale=alt.Scale(domain=[0, 100]))
+    base = alt.Chart(frame).encode(y=y)
+    # Marks without ARIA roles (Vega would give each an unnamed "graphics-symbol"); the chart has a description
+    # and the same figures follow as text.
+    exact = base.transform_filter(alt.datum.form == tr("vergleich.form_wert")).mark_bar(color="#1F5BA6", aria=False).encode(
+        x=alt.X("high:Q", title="%", scale=alt.Scale(domain=[0, 100])))
+    band = base.transform_filter(alt.datum.form == tr("vergleich.form_spanne")).mark_bar(
+        color="#1F5BA6", opacity=0.3, stroke="#0b2f5e", strokeDash=[4, 2], aria=False).encode(x=x, x2="high:Q")
+    spans = base.transform_filter(alt.datum.form == tr("vergleich.form_spanne"))
+    ends = alt.layer(spans.mark_tick(color="#0b2f5e", thickness=2, aria=False).encode(x=x),
+                     spans.mark_tick(color="#0b2f5e", thickness=2, aria=False).encode(x=alt.X("high:Q", title="%")))
+    labels = base.mark_text(align="left", dx=4, color="#1b1b1b", aria=False).encode(
+        x=alt.X("text_x:Q", title="%"), text="label:N", tooltip=["name:N", "label:N", "form:N"])
+    layers = [band, ends, exact, labels]
+    if city is not None:
+        layers.append(alt.Chart({"values": [{"x": city}]}).mark_rule(color="#8a1c1c", strokeDash=[6, 3], aria=False)
+                      .encode(x="x:Q"))
+    description = f"{title}: " + "; ".join(f"{v.name}: {v.label}" for v in values)
+    st.altair_chart(alt.layer(*layers).properties(title=title, height=40 * len(values) + 30, description=description),
+                    width="stretch")
+    # the same figures as text for screen readers and for reading without the chart
+    st.caption(" · ".join(f"{v.name}: {v.label}" for v in values))
+city_label = tr("vergleich.stadt")
+st.download_button(tr("vergleich.download_png"), lambda: charts_png(series, city_label),
+                   file_name=f"quartierskarte-vergleich-{'-'.join(ids)}.png", mime="image/png", on_click="ignore")
+
+st.header(tr("vergleich.karten_titel"))
+st.caption(tr("vergleich.karten_hinweis"))
+# st.image writes no alt text: the image goes in as HTML with a description (WCAG 1.1.1)
+st.html(png_img_html(small_multiples_png(data.districts, current, ids, ui_lang),
+                     tr("vergleich.karten_alt", liste=", ".join(names[i] for i in ids))))
+
+st.header(tr("vergleich.alle_titel"))
+st.write(tr("stadtteile.einleitung"))
+overview = district_overview(data.districts, data.offers, data.indicators, ui_lang)
+name_column = overview.columns[0]
+st.dataframe(overview, hide_index=True, width="stretch", column_config={
+    name_column: st.column_config.TextColumn(pinned=True),
+    tr("uebersicht.einwohner"): st.column_config.NumberColumn(format="localized"),
+    tr("uebersicht.je_1000"): st.column_config.NumberColumn(format="%.1f"),
+})
+st.download_button(tr("stadtteile.download"), spreadsheet_csv(overview), file_name="quartierskarte-stadtteile.csv",
+                   mime="text/csv")
+
+st.header(tr("stadtteile.herkunft_titel"))
+st.write(tr("stadtteile.herkunft_text"))
+columns = ["stadtteil", "gebiet", "indikator", "angabe", "wert", "untergrenze", "obergrenze", "stichtag", "methode", "quelle"]
+details = data.indicators.loc[data.indicators["indikator"].isin(MAP_INDICATORS), columns].copy()
+details["indikator"] = details["indikator"].map(lambda key: tr(f"indikator.{key}"))
+st.dataframe(details.rename(columns={c: tr(f"herkunft.{c}") for c in columns}), hide_index=True, width="stretch")
+footer()

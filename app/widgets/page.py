@@ -1,0 +1,120 @@
+"""What frames every page: language picker, ``<html lang dir>``, data notices, alerts, styles and the footer."""
+from __future__ import annotations
+
+import base64
+import html
+import json
+
+import streamlit as st
+
+from app.cache import dataset
+from app.state import LANG_STATE, lang, tr
+from geo.config import STATIC_DIR
+from geo.data.legal import LEGAL_PAGES
+from geo.data.problems import DataFileError
+from geo.dataset import Dataset
+from geo.i18n import DEFAULT_LANG, available_languages, html_lang, text_direction
+
+
+def language_picker() -> None:
+    languages = available_languages()
+    codes = list(languages)
+    choice = st.sidebar.selectbox(tr("app.sprache"), codes, index=codes.index(lang()), format_func=languages.get)
+    if choice != lang():
+        st.session_state[LANG_STATE] = choice
+        if choice == DEFAULT_LANG:
+            st.query_params.pop("lang", None)
+        else:
+            st.query_params["lang"] = choice
+        st.rerun()
+
+
+def keep_language() -> None:
+    """Put the session's language back into the URL (so links stay shareable) and into ``<html lang dir>``.
+
+    Streamlit's page template says ``lang="en"`` whatever the content; screen
+    readers pick the voice from it (WCAG 3.1.1). Arabic and Persian flip the
+    whole page to right-to-left.
+    """
+    code = lang()
+    if code != DEFAULT_LANG and st.query_params.get("lang") != code:
+        st.query_params["lang"] = code
+    script = (f"document.documentElement.lang = {json.dumps(html_lang(code))};"
+              f"document.documentElement.dir = {json.dumps(text_direction(code))};")
+    st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
+    st.html(f"<style>{(STATIC_DIR / 'qk' / 'qk-app.css').read_text(encoding='utf-8')}</style>")
+    if text_direction(code) == "rtl":
+        st.html(f"<style>{(STATIC_DIR / 'qk' / 'qk-rtl.css').read_text(encoding='utf-8')}</style>")
+
+
+def dataset_or_stop() -> Dataset:
+    """The dataset, or a clear German message naming the broken file (no traceback)."""
+    try:
+        return dataset()
+    except DataFileError as exc:
+        st.error(tr("app.datenfehler", meldung=str(exc.problem)))
+        st.stop()
+
+
+def plain_alert(text: str, kind: str = "warning") -> None:
+    """A warning or error whose text contains data (offer names, values from a file, what a visitor typed):
+    escaped HTML, never Markdown — Streamlit's alerts would render links and autolink any URL in it."""
+    role = "alert" if kind == "error" else "status"
+    st.html(f'<div class="qk-alert qk-alert-{kind}" role="{role}">{html.escape(text)}</div>')
+
+
+def schematic_notice(data: Dataset) -> None:
+    if data.schematic:
+        st.info(tr("app.hinweis_schematisch"), icon=":material/info:")
+
+
+def data_problem_notice(data: Dataset) -> None:
+    """A short line for users, full details on the Datenquellen page.
+
+    A file-level error (empty, binary, header missing) is an error, not a
+    footnote: the map would otherwise just look empty.
+    """
+    for problem in data.problems:
+        if problem.schwere == "fehler" and problem.zeile is None:
+            st.error(tr("app.dateifehler", meldung=str(problem)))
+    n_rejected = sum(len(r) for r in data.rejected.values())
+    if n_rejected:
+        st.warning(tr("app.abgelehnte_zeilen", n=n_rejected))
+
+
+def pdf_unavailable() -> str | None:
+    """Why PDFs cannot be made here (WeasyPrint or Pango missing), or ``None``."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError) as exc:
+        return str(exc).splitlines()[0]
+    return None
+
+
+def list_styles() -> None:
+    """The stylesheet of offer cards and lists (``static/qk/qk-liste.css``) for a page that shows them."""
+    st.html(f"<style>{(STATIC_DIR / 'qk' / 'qk-liste.css').read_text(encoding='utf-8')}</style>")
+
+
+def png_img_html(png: bytes, alt: str) -> str:
+    """A PNG as an ``<img>`` with alt text (``st.image`` writes none); ``alt`` is escaped."""
+    return (f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" alt="{html.escape(alt)}" '
+            'style="max-width: 100%; height: auto;">')
+
+
+def footer() -> None:
+    """Credits for the data actually loaded: the shipped sources, or the operator's own files by name."""
+    data = dataset()
+    parts = []
+    for loaded in data.files:
+        if loaded.shipped:
+            key = "stadtteile_schematisch" if loaded.role == "stadtteile" and data.schematic else loaded.role
+            parts.append(tr(f"fusszeile.{key}"))
+        else:
+            parts.append(tr("fusszeile.eigene_datei", rolle=tr(f"fusszeile.rolle_{loaded.role}"), datei=loaded.path.name))
+    st.divider()
+    st.caption(" · ".join([tr("app.titel"), *parts, tr("fusszeile.schluss")]))
+    suffix = "" if lang() == DEFAULT_LANG else f"?lang={lang()}"
+    links = "".join(f'<a href="{name}{suffix}" target="_self">{html.escape(tr(f"rechtliches.{name}"))}</a>'
+                    for name in LEGAL_PAGES)
+    st.html(f'<nav class="qk-fusslinks" aria-label="{html.escape(tr("rechtliches.navigation"))}">{links}</nav>')

@@ -1,0 +1,119 @@
+"""Leaflet and plugin assets served by the app itself (no CDN).
+
+The files are other people's code, so they are not committed: ``python -m geo
+fetch-assets`` downloads the pinned npm tarballs, checks their published
+SHA-512 integrity and unpacks the needed files into ``static/vendor/``.
+Streamlit serves ``static/`` at ``/app/static/`` (``enableStaticServing``).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from geo.config import STATIC_DIR
+
+ST_FOLIUM_ASSET_BASE = "../../app/static"
+"""Asset URL prefix as seen from inside the streamlit-folium iframe (also works under a baseUrlPath)."""
+
+
+@dataclass(frozen=True)
+class NpmAsset:
+    package: str
+    version: str
+    integrity: str
+    """``sha512-…`` as published by the npm registry (``npm view PKG@VER dist.integrity``)."""
+    files: dict[str, str]
+    """Path inside the tarball → path below ``static/vendor/``."""
+
+
+VENDOR_ASSETS: tuple[NpmAsset, ...] = (
+    NpmAsset("leaflet", "1.9.4",
+             "sha512-nxS1ynzJOmOlHp+iL3FyWqK89GtNL8U8rvlMOsQdTTssxZwCXh8N2NB3GDQOL+YR3XnWyZAxwQixURb+FA74PA==",
+             {"package/dist/leaflet.js": "leaflet/leaflet.js",
+              "package/dist/leaflet.css": "leaflet/leaflet.css",
+              "package/dist/images/layers.png": "leaflet/images/layers.png",
+              "package/dist/images/layers-2x.png": "leaflet/images/layers-2x.png",
+              "package/dist/images/marker-icon.png": "leaflet/images/marker-icon.png",
+              "package/dist/images/marker-icon-2x.png": "leaflet/images/marker-icon-2x.png",
+              "package/dist/images/marker-shadow.png": "leaflet/images/marker-shadow.png",
+              "package/LICENSE": "leaflet/LICENSE"}),
+    NpmAsset("leaflet.markercluster", "1.5.3",
+             "sha512-vPTw/Bndq7eQHjLBVlWpnGeLa3t+3zGiuM7fJwCkiMFq+nmRuG3RI3f7f4N4TDX7T4NpbAXpR2+NTRSEGfCSeA==",
+             {"package/dist/leaflet.markercluster.js": "markercluster/leaflet.markercluster.js",
+              "package/dist/MarkerCluster.css": "markercluster/MarkerCluster.css",
+              "package/dist/MarkerCluster.Default.css": "markercluster/MarkerCluster.Default.css",
+              "package/MIT-LICENCE.txt": "markercluster/MIT-LICENCE.txt"}),
+    NpmAsset("leaflet.featuregroup.subgroup", "1.0.2",
+             "sha512-9nCVg8nUe686+BtPbUT7ALOe/IA+8Mum+rkA8pfPpCkH0WvKevRrH+JMcMTjAoNQKVI0uxrWrLV5w298SS3ESA==",
+             {"package/dist/leaflet.featuregroup.subgroup.js": "subgroup/leaflet.featuregroup.subgroup.js",
+              "package/LICENSE": "subgroup/LICENSE"}),
+    NpmAsset("jquery", "3.7.1",
+             "sha512-m4avr8yL8kmFN8psrbFFFmB/If14iN5o9nw/NgnnM+kybDJpRsAynV2BsfpTYrTRysYUdADVD7CkUUizgkpLfg==",
+             {"package/dist/jquery.min.js": "jquery/jquery.min.js",
+              "package/LICENSE.txt": "jquery/LICENSE.txt"}),
+)
+
+TEST_ASSETS: tuple[NpmAsset, ...] = (
+    # Accessibility checker for the browser tests (tests/e2e/test_map_ux.py), injected from this local file.
+    NpmAsset("axe-core", "4.14.1",
+             "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+             {"package/axe.min.js": "axe-core/axe.min.js", "package/LICENSE": "axe-core/LICENSE"}),
+)
+"""Only for ``scripts/install.sh --test``; the app never loads them."""
+
+# (name, path below static/) — order matters: Leaflet before its plugins.
+MAP_JS = (("leaflet", "vendor/leaflet/leaflet.js"), ("jquery", "vendor/jquery/jquery.min.js"), ("qk_map", "qk/qk-map.js"))
+MAP_CSS = (("leaflet_css", "vendor/leaflet/leaflet.css"), ("qk_css", "qk/qk.css"))
+CLUSTER_JS = (("markerclusterjs", "vendor/markercluster/leaflet.markercluster.js"),
+              ("subgroupjs", "vendor/subgroup/leaflet.featuregroup.subgroup.js"))
+CLUSTER_CSS = (("markerclustercss", "vendor/markercluster/MarkerCluster.css"),
+               ("markerclusterdefaultcss", "vendor/markercluster/MarkerCluster.Default.css"))
+
+
+def asset_links(entries: tuple[tuple[str, str], ...], base: str) -> list[tuple[str, str]]:
+    """``[(name, URL)]`` for folium's ``default_js``/``default_css`` with ``base`` as prefix."""
+    return [(name, f"{base.rstrip('/')}/{path}") for name, path in entries]
+
+
+def missing_assets(static_dir: Path = STATIC_DIR) -> list[str]:
+    """Paths below ``static/`` that the map needs but that are not there."""
+    needed = [p for _, p in MAP_JS + MAP_CSS + CLUSTER_JS + CLUSTER_CSS]
+    return [p for p in needed if not (static_dir / p).is_file()]
+
+
+def verify_integrity(data: bytes, integrity: str) -> bool:
+    """Check bytes against an npm ``sha512-<base64>`` integrity string."""
+    algo, _, expected = integrity.partition("-")
+    digest = hashlib.new(algo, data).digest()
+    return base64.b64encode(digest).decode("ascii") == expected
+
+
+def fetch_assets(static_dir: Path = STATIC_DIR, assets: tuple[NpmAsset, ...] = VENDOR_ASSETS) -> list[Path]:
+    """Download (``npm pack``), verify and unpack ``assets`` (default: the map's); returns the written files."""
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for asset in assets:
+            spec = f"{asset.package}@{asset.version}"
+            proc = subprocess.run(["npm", "pack", spec, "--silent"], cwd=tmp, capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise RuntimeError(f"npm pack {spec} fehlgeschlagen: {proc.stderr.strip()}")
+            tarball = Path(tmp) / proc.stdout.strip().splitlines()[-1]
+            data = tarball.read_bytes()
+            if not verify_integrity(data, asset.integrity):
+                raise RuntimeError(f"{spec}: Prüfsumme stimmt nicht mit der veröffentlichten überein.")
+            with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+                for inner, target in asset.files.items():
+                    member = archive.extractfile(inner)
+                    if member is None:
+                        raise RuntimeError(f"{spec}: {inner} fehlt im Paket.")
+                    out = static_dir / "vendor" / target
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    out.write_bytes(member.read())
+                    written.append(out)
+    return written

@@ -1,0 +1,468 @@
+"""The offer store: SQLite by default (created on first use, seeded from ``data/angebote.csv``), PostgreSQL with
+the same code when a database URL is configured. Every change is recorded field by field in an audit table;
+nothing is hard-deleted; two editors saving the same offer get a conflict instead of a silent overwrite.
+
+SQLAlchemy Core, text columns (the offer columns of :data:`geo.data.offers.OFFER_COLUMNS` are text in the CSV too).
+Validation is the offer loader's (:func:`geo.data.offers.parse_offers`): a row the CSV loader rejects is rejected
+here as well, with the same reason.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from geo.data.offers import OFFER_COLUMNS, OUTLINE_PATH, parse_offers
+from geo.text import neutralise_formula, strip_control_chars
+
+SYSTEM_USER = "system"
+"""Author of changes that no person made (the first seeding from the shipped CSV)."""
+
+metadata = sa.MetaData()
+offers_table = sa.Table(
+    "angebote", metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    *(sa.Column(name, sa.Text, nullable=False, server_default="") for name in OFFER_COLUMNS if name != "id"),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("geaendert_am", sa.Text, nullable=False),
+    sa.Column("geaendert_von", sa.Text, nullable=False),
+)
+audit_table = sa.Table(
+    "aenderungen", metadata,
+    sa.Column("nr", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("angebot_id", sa.Text, nullable=False, index=True),
+    sa.Column("feld", sa.Text, nullable=False),
+    sa.Column("alt", sa.Text, nullable=True),
+    sa.Column("neu", sa.Text, nullable=True),
+    sa.Column("von", sa.Text, nullable=False),
+    sa.Column("am", sa.Text, nullable=False),
+    sa.Column("vorgang", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),  # the offer's version after this change (1 = first stored)
+)
+suggestions_table = sa.Table(
+    "vorschlaege", metadata,
+    sa.Column("nr", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("angebot_id", sa.Text, nullable=True),
+    sa.Column("art", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("kontakt", sa.Text, nullable=False, server_default=""),
+    sa.Column("am", sa.Text, nullable=False),
+    sa.Column("stand", sa.Text, nullable=False, server_default="offen"),
+    sa.Column("bearbeitet_von", sa.Text, nullable=False, server_default=""),
+)
+measures_table = sa.Table(
+    "massnahmen_stand", metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("stand", sa.Text, nullable=False),
+    sa.Column("geaendert_am", sa.Text, nullable=False),
+    sa.Column("geaendert_von", sa.Text, nullable=False),
+)
+"""Status of the measures of the Integrationskonzept as edited by the Redaktion (the CSV keeps the source's
+"offen"); changes go to the audit table with ``angebot_id = "massnahme:<id>"``."""
+meta_table = sa.Table(
+    "meta", metadata,
+    sa.Column("schluessel", sa.Text, primary_key=True),
+    sa.Column("wert", sa.Text, nullable=False),
+)
+"""``seed_sha256``: fingerprint of the file the store was seeded from."""
+SUGGESTION_KINDS = ("neu", "fehler")
+SUGGESTION_STATES = ("offen", "uebernommen", "abgelehnt")
+MAX_SUGGESTION_CHARS = 2_000
+
+
+class ConflictError(Exception):
+    """Someone else saved the offer since it was opened: ``current`` is their version, ``changes`` what they changed."""
+
+    def __init__(self, offer_id: str, expected: int, current: dict, changes: list[dict]):
+        super().__init__(f"Angebot „{offer_id}“ wurde inzwischen geändert (Version {current['version']}, "
+                         f"geöffnet war {expected}).")
+        self.offer_id, self.expected, self.current, self.changes = offer_id, expected, current, changes
+
+
+class ValidationError(ValueError):
+    """The offer does not pass the loader's checks; ``reasons`` as the loader states them."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def default_sqlite_path() -> Path:
+    """Outside the git-tracked data: ``var/quartierskarte.sqlite`` in the project (ignored by git)."""
+    from geo.config import PROJECT_DIR
+
+    return PROJECT_DIR / "var" / "quartierskarte.sqlite"
+
+
+def engine_for(url: str | None = None) -> sa.Engine:
+    """An engine for ``url`` (any SQLAlchemy URL, e.g. ``postgresql+psycopg2://…``), or the default SQLite file."""
+    if not url:
+        path = default_sqlite_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{path}"
+    if url.startswith("sqlite"):
+        # several app processes (and test runs) may open the file at once: wait for a lock instead of failing
+        return sa.create_engine(url, future=True, connect_args={"timeout": 30})
+    return sa.create_engine(url, future=True)
+
+
+def _csv_text(rows: list[dict]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(OFFER_COLUMNS), extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows({c: row.get(c, "") or "" for c in OFFER_COLUMNS} for row in rows)
+    return buffer.getvalue()
+
+
+def validate_offer(values: dict, outline_path: str | Path = OUTLINE_PATH) -> dict:
+    """The offer as the loader would accept it (text values), or :class:`ValidationError` with its reasons."""
+    load = parse_offers(_csv_text([values]), "Formular", outline_path)
+    if len(load.offers) != 1:
+        raise ValidationError([p.meldung for p in load.errors] or ["ungültig"])
+    return _text_row(load.offers.iloc[0])
+
+
+def _text_row(row: pd.Series) -> dict:
+    out = {}
+    for c in OFFER_COLUMNS:
+        value = row.get(c, "")
+        if c in ("lat", "lon"):
+            out[c] = "" if value is None or value != value else repr(float(value))
+        else:
+            out[c] = "" if value is None or (isinstance(value, float) and value != value) else str(value)
+    return out
+
+
+def editor_problems(values: dict) -> list[str]:
+    """Stricter checks for the editors' form than for imported files (where these are notices, and the text is
+    kept): opening hours in OpenStreetMap syntax, an absolute http(s) website, a dialable phone number, dates
+    as ``JJJJ``, ``JJJJ-MM`` or ``JJJJ-MM-TT``."""
+    import opening_hours
+
+    from geo.data.offers import _DATE
+    from geo.text import safe_http_url, tel_href
+
+    problems = []
+    hours = str(values.get("oeffnungszeiten", "") or "").strip()
+    if hours and not opening_hours.validate(hours):
+        problems.append(f"Öffnungszeiten „{hours}“ sind nicht im OpenStreetMap-Format (z. B. „Mo-Fr 09:00-12:00“).")
+    website = str(values.get("website", "") or "").strip()
+    if website and safe_http_url(website) is None:
+        problems.append(f"Website „{website}“ ist keine vollständige http(s)-Adresse.")
+    phone = str(values.get("telefon", "") or "").strip()
+    if phone and tel_href(phone) is None:
+        problems.append(f"Telefon „{phone}“ ist keine Telefonnummer (z. B. „0571 123456“).")
+    for column in ("zuletzt_geprueft", "stand_quelle"):
+        value = str(values.get(column, "") or "").strip()
+        if value and not _DATE.match(value):
+            problems.append(f"{column} „{value}“: bitte JJJJ, JJJJ-MM oder JJJJ-MM-TT.")
+    return problems
+
+
+@dataclass
+class ImportReport:
+    """What an import does or would do, per line: ``added``/``updated``/``unchanged`` ids and ``rejected``
+    rows (line, reason, raw record). ``rows_in`` = added + updated + unchanged + rejected, always."""
+
+    rows_in: int
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
+    lines: dict[str, int] = field(default_factory=dict)
+    """Offer id → line in the imported file."""
+
+    def rejected_csv(self) -> bytes:
+        """The rejected rows as a downloadable CSV (UTF-8 with BOM, formulas neutralised)."""
+        frame = self.rejected.map(neutralise_formula) if len(self.rejected) else self.rejected
+        return ("\ufeff" + frame.to_csv(index=False)).encode("utf-8")
+
+
+class Store:
+    """Offers, their change history and residents' suggestions in one database."""
+
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+        metadata.create_all(engine)
+
+    @classmethod
+    def open(cls, url: str | None = None, seed_csv: str | Path | None = None) -> Store:
+        """Open (and create) the store and seed it from ``seed_csv`` (see :meth:`seed`)."""
+        store = cls(engine_for(url))
+        if seed_csv is not None:
+            store.seed(Path(seed_csv))
+        return store
+
+    def edited(self) -> bool:
+        """True once a person (not the seeding) has changed anything."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(audit_table.c.nr).where(audit_table.c.von != SYSTEM_USER).limit(1)).first() is not None
+
+    def seed(self, path: Path) -> str:
+        """Fill an empty store from ``path`` — and refill a store that nobody has edited yet when ``path`` changed
+        (a new release of the shipped data). A store with editors' changes is never overwritten: from then on
+        it is the master, and a new file goes in through the import with its dry run. Returns what happened:
+        ``"gefuellt"``, ``"erneuert"`` or ``"unveraendert"``."""
+        import hashlib
+
+        raw = path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        with self.engine.connect() as conn:
+            stored = conn.execute(sa.select(meta_table.c.wert).where(meta_table.c.schluessel == "seed_sha256")).scalar()
+        if stored == digest or (stored is not None and self.edited()):
+            return "unveraendert"
+        if stored is None and self.count() and self.edited():
+            return "unveraendert"
+        try:
+            with self.engine.begin() as conn:
+                # Write first, read after: the write lock makes a second process that seeds at the same time
+                # wait (SQLite busy timeout) and then see this seeding; on PostgreSQL the loser fails on the key.
+                conn.execute(meta_table.delete().where(meta_table.c.schluessel == "seed_lock"))
+                again = conn.execute(sa.select(meta_table.c.wert).where(meta_table.c.schluessel == "seed_sha256")).scalar()
+                if again == digest:
+                    return "unveraendert"
+                refill = conn.execute(sa.select(sa.func.count()).select_from(offers_table)).scalar_one() > 0
+                conn.execute(offers_table.delete())
+                conn.execute(audit_table.delete().where(audit_table.c.von == SYSTEM_USER))  # only the old seeding
+                conn.execute(meta_table.delete().where(meta_table.c.schluessel == "seed_sha256"))
+                conn.execute(meta_table.insert().values(schluessel="seed_sha256", wert=digest))
+                self._import_rows(conn, raw, SYSTEM_USER, path.name, apply=True)
+        except sa.exc.IntegrityError:
+            return "unveraendert"  # another process seeded the same file a moment earlier
+        return "erneuert" if refill else "gefuellt"
+
+    # --- reading ----------------------------------------------------------------------------------------
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(offers_table)).scalar_one())
+
+    def get(self, offer_id: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(offers_table).where(offers_table.c.id == offer_id)).mappings().first()
+        return dict(row) if row else None
+
+    def all_offers(self) -> pd.DataFrame:
+        """Every offer (ended ones too) with the offer columns and ``version``, ordered by id."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(offers_table).order_by(offers_table.c.id)).mappings().all()
+        return pd.DataFrame([dict(r) for r in rows], columns=[*OFFER_COLUMNS, "version", "geaendert_am", "geaendert_von"])
+
+    def offers_csv(self) -> str:
+        """The current offers as CSV text in the columns of ``data/angebote.csv`` (what the app loads)."""
+        return _csv_text(self.all_offers().to_dict("records"))
+
+    def history(self, offer_id: str | None = None) -> pd.DataFrame:
+        """The audit trail, oldest first: who, when, which field, old and new value, which operation."""
+        query = sa.select(audit_table).order_by(audit_table.c.nr)
+        if offer_id is not None:
+            query = query.where(audit_table.c.angebot_id == offer_id)
+        with self.engine.connect() as conn:
+            return pd.DataFrame([dict(r) for r in conn.execute(query).mappings()],
+                                columns=[c.name for c in audit_table.columns])
+
+    def stale(self, today: date, months: int = 12) -> pd.DataFrame:
+        """Offers (not ended) not verified for more than ``months`` months, oldest check first (no date first)."""
+        from geo.data.attributes import months_since
+
+        frame = self.all_offers()
+        frame = frame[frame["status"] != "beendet"]
+        age = frame["zuletzt_geprueft"].map(lambda d: months_since(d, datetime(today.year, today.month, today.day)))
+        frame = frame.assign(monate=age)
+        stale = frame[frame["monate"].isna() | (frame["monate"] > months)]
+        return stale.sort_values(["monate", "id"], ascending=[False, True], na_position="first")
+
+    # --- writing ----------------------------------------------------------------------------------------
+
+    def _write(self, conn, offer_id: str, old: dict | None, new: dict, user: str, operation: str) -> int:
+        """Insert or update one offer inside ``conn``'s transaction and log every changed field; returns the
+        number of changed fields."""
+        stamp = now_iso()
+        version = 1 if old is None else old["version"] + 1
+        changed = [c for c in OFFER_COLUMNS if c != "id" and (old or {}).get(c, "") != new.get(c, "")]
+        if old is None:
+            conn.execute(offers_table.insert().values(
+                **{c: new.get(c, "") for c in OFFER_COLUMNS}, version=1, geaendert_am=stamp, geaendert_von=user))
+            changed = [c for c in OFFER_COLUMNS if c != "id" and new.get(c, "")]
+        elif changed:
+            result = conn.execute(offers_table.update().where(
+                (offers_table.c.id == offer_id) & (offers_table.c.version == old["version"])).values(
+                **{c: new.get(c, "") for c in changed}, version=old["version"] + 1, geaendert_am=stamp,
+                geaendert_von=user))
+            if result.rowcount != 1:  # someone saved between our read and this write
+                raise ConflictError(offer_id, old["version"], self._current(conn, offer_id), [])
+        if changed:
+            conn.execute(audit_table.insert(), [
+                {"angebot_id": offer_id, "feld": c, "alt": None if old is None else old.get(c, ""),
+                 "neu": new.get(c, ""), "von": user, "am": stamp, "vorgang": operation, "version": version}
+                for c in changed])
+        return len(changed)
+
+    def _current(self, conn, offer_id: str) -> dict:
+        return dict(conn.execute(sa.select(offers_table).where(offers_table.c.id == offer_id)).mappings().one())
+
+    def save(self, values: dict, user: str, expected_version: int | None) -> dict:
+        """Add (``expected_version=None``) or change an offer after validation; returns the stored offer.
+
+        Raises :class:`ValidationError` for an invalid offer and :class:`ConflictError` when the offer's
+        version is no longer ``expected_version`` (the error carries the other editor's changes).
+        """
+        clean = validate_offer(values)
+        with self.engine.begin() as conn:
+            stored = conn.execute(sa.select(offers_table).where(offers_table.c.id == clean["id"])).mappings().first()
+            old = dict(stored) if stored else None
+            if expected_version is not None and old is None:
+                # an edit whose id is not stored (e.g. the id field was changed): never silently a new offer
+                raise ValidationError([f"Ein Angebot mit der id „{clean['id']}“ gibt es nicht; die id eines "
+                                       "Angebots lässt sich nicht ändern."])
+            if expected_version is None and old is not None:
+                raise ConflictError(clean["id"], 0, old, self._changes_since(conn, clean["id"], 0))
+            # both None (a new offer) or both set (an edit): the two mixed cases were refused above
+            if old is not None and expected_version is not None and old["version"] != expected_version:
+                raise ConflictError(clean["id"], expected_version, old,
+                                    self._changes_since(conn, clean["id"], expected_version))
+            self._write(conn, clean["id"], old, clean, user, "neu" if old is None else "bearbeitet")
+        saved = self.get(clean["id"])
+        assert saved is not None  # written in the transaction committed just above
+        return saved
+
+    def _changes_since(self, conn, offer_id: str, version: int) -> list[dict]:
+        """Audit rows of the changes made after ``version``: what the other editor changed."""
+        rows = conn.execute(sa.select(audit_table).where(
+            (audit_table.c.angebot_id == offer_id) & (audit_table.c.version > version)).order_by(audit_table.c.nr))
+        return [dict(r) for r in rows.mappings()]
+
+    def verify(self, offer_id: str, user: str, today: date, expected_version: int) -> dict:
+        """"Noch aktuell": sets ``zuletzt_geprueft`` to ``today`` (one click, audited)."""
+        offer = self.get(offer_id)
+        if offer is None:
+            raise KeyError(offer_id)
+        return self.save({**offer, "zuletzt_geprueft": today.isoformat()}, user, expected_version)
+
+    def end(self, offer_id: str, user: str, expected_version: int) -> dict:
+        """End an offer (status ``beendet``): it leaves the map, stays in the store and can be restored."""
+        offer = self.get(offer_id)
+        if offer is None:
+            raise KeyError(offer_id)
+        return self.save({**offer, "status": "beendet"}, user, expected_version)
+
+    def restore(self, offer_id: str, user: str, expected_version: int) -> dict:
+        """Undo :meth:`end`: the status before it ended, from the audit trail (``unklar`` if none)."""
+        history = self.history(offer_id)
+        ended = history[(history["feld"] == "status") & (history["neu"] == "beendet")]
+        previous = ended["alt"].iloc[-1] if len(ended) and ended["alt"].iloc[-1] else "unklar"
+        offer = self.get(offer_id)
+        if offer is None:
+            raise KeyError(offer_id)
+        return self.save({**offer, "status": previous}, user, expected_version)
+
+    def import_csv(self, raw: bytes | str, user: str, apply: bool = False, source: str = "import.csv") -> ImportReport:
+        """Check (and with ``apply=True`` carry out) a CSV import with the columns of ``data/angebote.csv``.
+
+        Dry run first: per line "will be added / updated / unchanged / rejected" with the loader's reason.
+        Applying is one transaction: if anything fails midway, the store is as before.
+        """
+        with self.engine.begin() as conn:
+            report = self._import_rows(conn, raw, user, source, apply)
+            if not apply:
+                conn.rollback()
+        return report
+
+    def _import_rows(self, conn, raw: bytes | str, user: str, source: str, apply: bool) -> ImportReport:
+        load = parse_offers(raw, source)
+        n_in = len(load.offers) + len(load.rejected)
+        report = ImportReport(rows_in=n_in, rejected=load.rejected.copy())
+        seen: dict[str, int] = {}
+        keep = []
+        for _, row in load.offers.iterrows():
+            line = int(row["zeile"]) if "zeile" in row and row["zeile"] == row["zeile"] else 0
+            if row["id"] in seen:  # the same id twice in one file: the second is rejected, never silently merged
+                report.rejected = pd.concat([report.rejected, pd.DataFrame([{
+                    "zeile": line, "grund": f"id „{row['id']}“ steht schon in Zeile {seen[row['id']]}."}])],
+                    ignore_index=True)
+                continue
+            seen[row["id"]] = line
+            keep.append(_text_row(row))
+            report.lines[row["id"]] = line
+        existing = {r["id"]: dict(r) for r in conn.execute(sa.select(offers_table)).mappings()}
+        for new in keep:
+            old = existing.get(new["id"])
+            if old is None:
+                report.added.append(new["id"])
+            elif any(old.get(c, "") != new.get(c, "") for c in OFFER_COLUMNS if c != "id"):
+                report.updated.append(new["id"])
+            else:
+                report.unchanged.append(new["id"])
+            if apply:
+                self._write(conn, new["id"], old, new, user, "import")
+        return report
+
+    # --- measures ----------------------------------------------------------------------------------------
+
+    def measure_states(self) -> dict[str, str]:
+        """Measure id → status set by the Redaktion (measures never edited are not listed)."""
+        with self.engine.connect() as conn:
+            return {r.id: r.stand for r in conn.execute(sa.select(measures_table))}
+
+    def set_measure_state(self, measure_id: str, state: str, user: str, old_state: str) -> None:
+        """Set a measure's status (one of :data:`geo.data.measures.STATUS`), audited like an offer field."""
+        from geo.data.measures import STATUS
+
+        if state not in STATUS:
+            raise ValidationError([f"„{state}“ ist kein Stand ({', '.join(STATUS)})."])
+        stamp = now_iso()
+        with self.engine.begin() as conn:
+            exists = conn.execute(sa.select(measures_table.c.stand).where(measures_table.c.id == measure_id)).first()
+            before = exists[0] if exists else old_state
+            if before == state:
+                return
+            if exists:
+                conn.execute(measures_table.update().where(measures_table.c.id == measure_id)
+                             .values(stand=state, geaendert_am=stamp, geaendert_von=user))
+            else:
+                conn.execute(measures_table.insert().values(id=measure_id, stand=state, geaendert_am=stamp,
+                                                            geaendert_von=user))
+            conn.execute(audit_table.insert().values(angebot_id=f"massnahme:{measure_id}", feld="status", alt=before,
+                                                     neu=state, von=user, am=stamp, vorgang="massnahme", version=0))
+
+    # --- residents' suggestions -------------------------------------------------------------------------
+
+    def suggest(self, kind: str, text: str, offer_id: str | None = None, contact: str = "") -> int:
+        """A resident's suggestion or error report: lands in the review queue, never on the map."""
+        if kind not in SUGGESTION_KINDS:
+            raise ValueError(f"art must be one of {SUGGESTION_KINDS}")
+        # residents' text: control characters (NUL is refused by PostgreSQL) removed, length capped
+        text = strip_control_chars(text).strip()[:MAX_SUGGESTION_CHARS]
+        contact = strip_control_chars(contact).strip()[:300]
+        if not text:
+            raise ValidationError(["Bitte beschreiben Sie Ihren Vorschlag."])
+        with self.engine.begin() as conn:
+            result = conn.execute(suggestions_table.insert().values(
+                angebot_id=offer_id or None, art=kind, text=text, kontakt=contact, am=now_iso(), stand="offen"))
+            key = result.inserted_primary_key
+            assert key is not None  # a single-row insert into a table with an autoincrement key always has one
+            return int(key[0])
+
+    def suggestions(self, state: str | None = "offen") -> pd.DataFrame:
+        query = sa.select(suggestions_table).order_by(suggestions_table.c.nr)
+        if state is not None:
+            query = query.where(suggestions_table.c.stand == state)
+        with self.engine.connect() as conn:
+            return pd.DataFrame([dict(r) for r in conn.execute(query).mappings()],
+                                columns=[c.name for c in suggestions_table.columns])
+
+    def resolve_suggestion(self, number: int, state: str, user: str) -> None:
+        if state not in SUGGESTION_STATES[1:]:
+            raise ValueError(f"stand must be one of {SUGGESTION_STATES[1:]}")
+        with self.engine.begin() as conn:
+            conn.execute(suggestions_table.update().where(suggestions_table.c.nr == number)
+                         .values(stand=state, bearbeitet_von=user))
