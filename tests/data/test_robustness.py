@@ -360,6 +360,7 @@ def assert_no_hostile_markup(page: str) -> None:
         assert syntax not in page, syntax
 
 
+@pytest.mark.slow  # 200 maps built: about 12 s
 @SETTINGS
 @given(st.lists(hostile_valid_rows(), min_size=1, max_size=4))
 def test_map_html_never_contains_hostile_text_verbatim(rows):

@@ -188,7 +188,9 @@ def wait_for_app(page, timeout_ms: int = FIRST_LOAD_MS) -> None:
 
 
 def map_frame(page):
-    return page.frame_locator(LIVE_MAP_IFRAME)
+    """The map frame of the current run. ``.last`` instead of a strict locator: mid-rerun a second frame can
+    exist for a moment, and a strict locator fails at once where this one waits for the page to settle."""
+    return page.locator(LIVE_MAP_IFRAME).last.content_frame
 
 
 def wait_for_map(page, timeout_ms: int = FIRST_LOAD_MS) -> None:

@@ -16,6 +16,12 @@ PLACE_BOX = '[data-testid="stSelectbox"]'
 NEAREST = ".qk-naehe"
 
 
+def wait_for_nearest_list(page) -> None:
+    """Wait until the nearest-offers list is shown and the run that drew it has settled."""
+    wait_until(lambda: page.locator(NEAREST).count() > 0, timeout_s=20, message="nearest-offers list")
+    wait_for_app(page)
+
+
 def query(page) -> dict[str, str]:
     """The page's query parameters (``location.href``: ``page.url`` lags behind Streamlit's pushState)."""
     href = page.evaluate("() => location.href")
@@ -51,7 +57,7 @@ def test_typing_a_place_lists_the_nearest_offers_with_walking_time(page, streaml
     assert page.get_by_text(t("naehe.ohne_standort")).is_visible()
     assert page.locator(NEAREST).count() == 0
     type_place(page, "Bärenk", pick="Bärenkämpen")
-    wait_until(lambda: page.locator(NEAREST).count() > 0, timeout_s=20, message="nearest-offers list")
+    wait_for_nearest_list(page)
     assert page.get_by_text("Ihr Standort:").first.is_visible()
     first = page.locator(NEAREST).first.inner_text()
     assert re.search(r"\d+ m Luftlinie · etwa \d+ Min\. zu Fuß|\d+,\d km Luftlinie", first), first
@@ -67,7 +73,7 @@ def test_choosing_an_entry_opens_it_on_the_map_and_in_the_detail(page, streamlit
     page.goto(streamlit_server + "/?ort=52.289,8.916")
     wait_for_app(page)
     wait_for_map(page)
-    wait_until(lambda: page.locator(NEAREST).count() > 0, timeout_s=20, message="nearest-offers list")
+    wait_for_nearest_list(page)
     name = nearest_names(page)[0]
     page.get_by_role("button", name=t("naehe.zeigen")).first.click()
     wait_for_app(page)
@@ -94,7 +100,7 @@ def test_typed_text_with_several_matches_offers_buttons(page, streamlit_server):
     label = buttons.first.inner_text()
     buttons.first.click()
     wait_for_app(page)
-    wait_until(lambda: page.locator(NEAREST).count() > 0, timeout_s=20, message="nearest-offers list")
+    wait_for_nearest_list(page)
     assert page.get_by_text(f"Ihr Standort: {label}").count() == 1
     assert_clean(page, streamlit_server)
 
@@ -122,7 +128,7 @@ def test_a_tap_on_the_map_sets_the_location(page, streamlit_server):
     }""")
     assert box
     wait_until(lambda: "ort" in query(page), timeout_s=20, message="location in the URL after the click")
-    wait_until(lambda: page.locator(NEAREST).count() > 0, timeout_s=20, message="nearest-offers list")
+    wait_for_nearest_list(page)
     assert page.get_by_text("Punkt auf der Karte").first.is_visible()
     assert_clean(page, streamlit_server)
 
@@ -143,7 +149,7 @@ def test_device_location_button_uses_the_browser_geolocation(browser, streamlit_
         button = map_frame(page).get_by_role("button", name=t("standort.label"))
         button.tap()
         wait_until(lambda: query(page).get("ort") == "52.291,8.915", timeout_s=20, message="device location in URL")
-        wait_until(lambda: page.locator(NEAREST).count() > 0, timeout_s=20, message="nearest-offers list")
+        wait_for_nearest_list(page)
         snap(page, "resident_device_location_phone")
         assert page.log.page_errors == []
         assert page.log.hosts == {urlparse(streamlit_server).netloc}
@@ -194,7 +200,7 @@ def test_shared_link_restores_filters_and_location(page, streamlit_server):
 
     assert tags(0) == ["Bildung"]
     assert tags(1) == [t("zielgruppe.kinder")]
-    wait_until(lambda: page.locator(NEAREST).count() > 0, timeout_s=20, message="nearest-offers list")
+    wait_for_nearest_list(page)
     subs = page.locator(f"{NEAREST} .qk-naehe-sub").all_inner_texts()
     assert subs and all(s.startswith("Bildung") for s in subs), subs
     # the link stays as it was (the app writes back the same view)

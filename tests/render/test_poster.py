@@ -22,6 +22,8 @@ from geo.render.poster import (
     render_pdf,
 )
 
+pytestmark = pytest.mark.slow  # WeasyPrint renders every PDF, pdftoppm and zxing read them back
+
 pypdf = pytest.importorskip("pypdf", reason="pypdf (requirements-test.txt) reads the PDF text")
 BASE = "http://127.0.0.1:8501"
 TODAY = date(2026, 12, 1)
