@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import copy
 from datetime import date, datetime
+from pathlib import Path
 
 import folium
 import geopandas as gpd
+import sqlalchemy as sa
 import streamlit as st
 
 from geo.analysis.coverage import coverage_table, gap_grid, grid_cells, straight_line_radius
@@ -21,8 +23,10 @@ from geo.analysis.overview import latest_population
 from geo.config import MAX_MAP_MARKERS, Settings, load_settings
 from geo.data.attributes import TIMEZONE
 from geo.data.gazetteer import read_gazetteer
-from geo.dataset import Dataset, load_dataset
+from geo.dataset import Dataset, load_dataset, open_store
 from geo.render.mapbuild import MapOptions, build_map
+from geo.store.accounts import StoreThrottle, Throttle
+from geo.store.offer_store import Store, StoreUnavailable
 
 
 @st.cache_resource(show_spinner=False)
@@ -30,25 +34,63 @@ def settings() -> Settings:
     return load_settings()
 
 
-@st.cache_resource(show_spinner=False)
+VERSION_CHECK_S = 5
+"""How often a process asks the store whether anything changed: an edit saved through one app process is seen
+by every other process within this many seconds, without a restart."""
+
+
+@st.cache_data(ttl=VERSION_CHECK_S, show_spinner=False)
+def data_version() -> str:
+    """A token that changes when the offers change: the store's version (:meth:`Store.version_token`), or the
+    offers file's modification time and size without a store. Every cache built from the offers is keyed by it."""
+    if not settings().database_url:
+        try:
+            stat = Path(settings().angebote_path).stat()
+        except OSError:
+            return "datei:fehlt"
+        return f"datei:{stat.st_mtime_ns}:{stat.st_size}"
+    try:
+        store = offer_store()
+        return f"db:{store.version_token()}" if store is not None else "db:keine"
+    except (StoreUnavailable, sa.exc.SQLAlchemyError) as exc:
+        offer_store.clear()  # opened again next time: after a restore the app recovers without a restart
+        return f"db:nicht-lesbar:{type(exc).__name__}"
+
+
 def dataset() -> Dataset:
-    """The loaded data, shared by all sessions (read-only)."""
+    """The loaded data of the current :func:`data_version`, shared by all sessions (read-only)."""
+    return _dataset(data_version())
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _dataset(version: str) -> Dataset:
     return load_dataset(settings())
 
 
 @st.cache_resource(show_spinner=False)
-def offer_store():
-    """The offer store (``QK_DATENBANK``), one per process; ``None`` in file mode."""
-    from geo.dataset import open_store
-
+def offer_store() -> Store | None:
+    """The offer store (``QK_DATENBANK``), one per process; ``None`` in file mode. Raises
+    :class:`~geo.store.offer_store.StoreUnavailable` when the store exists but cannot be read."""
     return open_store(settings()) if settings().database_url else None
 
 
-@st.cache_resource(show_spinner=False)
-def throttle():
-    """Failed-login counter shared by all sessions of this process."""
-    from geo.store.accounts import Throttle
+def readable_store() -> Store | None:
+    """The offer store for public pages that use it on the side (suggestions, measure states): ``None`` without
+    a store and while it cannot be read (every page then shows the notice of :func:`dataset`)."""
+    try:
+        return offer_store()
+    except StoreUnavailable:
+        return None
 
+
+def throttle() -> StoreThrottle | Throttle:
+    """Failed-login counts: in the store (a lock holds across restarts and processes), else per process."""
+    store = readable_store()
+    return StoreThrottle(store) if store is not None else _process_throttle()
+
+
+@st.cache_resource(show_spinner=False)
+def _process_throttle() -> Throttle:
     return Throttle()
 
 
@@ -82,12 +124,16 @@ def base_grid(cell_m: float):
     return grid_cells(dataset().districts, cell_m)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def coverage_for(flt: OfferFilter, walk_m: float, cell_m: float, moment: datetime | None):
     """Coverage table and gap grid for one filter and walking distance (shared by all sessions).
 
     ``moment`` is set only with "jetzt geöffnet" (it changes the offers)."""
-    data = dataset()
+    return _coverage_for(data_version(), flt, walk_m, cell_m, moment)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _coverage_for(version: str, flt: OfferFilter, walk_m: float, cell_m: float, moment: datetime | None):
+    data = _dataset(version)
     offers = apply_filter(data.offers, flt, moment)
     radius = straight_line_radius(walk_m)
     table = coverage_table(data.districts, offers, radius, latest_population(data.indicators))
@@ -106,18 +152,18 @@ def cached_map(flt: OfferFilter, indicator: str | None, focus_district: str | No
     current minute is part of the cache key.
     """
     moment = now() if flt.jetzt_offen else None
-    return copy.deepcopy(_built_map(flt, moment, indicator, focus_district, ui_lang, locate))
+    return copy.deepcopy(_built_map(data_version(), flt, moment, indicator, focus_district, ui_lang, locate))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _built_map(flt: OfferFilter, moment: datetime | None, indicator: str | None, focus_district: str | None,
-               ui_lang: str, locate: bool) -> folium.Map:
+def _built_map(version: str, flt: OfferFilter, moment: datetime | None, indicator: str | None,
+               focus_district: str | None, ui_lang: str, locate: bool) -> folium.Map:
     """The built map for one filter state, shared by all sessions: a visit must not rebuild an unchanged map.
 
     Above :data:`~geo.config.MAX_MAP_MARKERS` located offers the map shows
     districts only (the page says so and the list holds every offer).
     """
-    data = dataset()
+    data = _dataset(version)
     shown = apply_filter(data.offers, flt, moment)
     if int(has_location(shown).sum()) > MAX_MAP_MARKERS:
         shown = shown.iloc[0:0]
@@ -125,12 +171,17 @@ def _built_map(flt: OfferFilter, moment: datetime | None, indicator: str | None,
         indicator=indicator, tiles=settings().tiles, lang=ui_lang, focus_district=focus_district, locate=locate))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
 def poster_bytes(district_id: str, page_format: str, print_lang: str, base_url: str, day: str) -> bytes:
     """A district poster PDF, cached per district, format, language and day (all visitors share it)."""
+    return _poster_bytes(data_version(), district_id, page_format, print_lang, base_url, day)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _poster_bytes(version: str, district_id: str, page_format: str, print_lang: str, base_url: str,
+                  day: str) -> bytes:
     from geo.render.poster import poster_pdf
 
-    return poster_pdf(dataset(), district_id, page_format, print_lang, base_url, date.fromisoformat(day))
+    return poster_pdf(_dataset(version), district_id, page_format, print_lang, base_url, date.fromisoformat(day))
 
 
 def handout_bytes(location: Location, print_lang: str, base_url: str) -> bytes:
@@ -140,8 +191,6 @@ def handout_bytes(location: Location, print_lang: str, base_url: str) -> bytes:
 
 
 def offers_changed() -> None:
-    """After an edit: reload the offers and rebuild maps and coverage (for every visitor)."""
-    dataset.clear()
-    _built_map.clear()
-    coverage_for.clear()
-    poster_bytes.clear()
+    """After an edit: look at the store's version now instead of within :data:`VERSION_CHECK_S` (maps, coverage
+    and posters are keyed by it; other processes notice on their next check)."""
+    data_version.clear()

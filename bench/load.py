@@ -79,6 +79,8 @@ def start_server(env: dict[str, str] | None = None, *, startup_timeout: float = 
     """Start ``streamlit run streamlit_app.py`` on a free loopback port; return once /_stcore/health says ok."""
     port = free_port()
     full_env = dict(os.environ)
+    # no "File change – rerun?" banner when files are saved while a measurement or browser test runs
+    full_env["STREAMLIT_SERVER_FILE_WATCHER_TYPE"] = "none"
     full_env.update(env or {})
     log_dir = ROOT / "artifacts" / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,8 @@ the handlers so that ``--help`` and light subcommands start quickly.
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -55,7 +57,8 @@ def _cmd_geocode(args: argparse.Namespace) -> int:
         print(f"Fehler beim Geocodieren: {exc}", file=sys.stderr)
         return 1
     print(format_report(report, url))
-    return 1 if report.stopped else 0
+    # A run that could not ask anything (server down, no internet) has failed, even if it was not stopped.
+    return 1 if report.stopped or report.nothing_answered else 0
 
 
 def _cmd_fetch_assets(args: argparse.Namespace) -> int:
@@ -131,13 +134,100 @@ def _cmd_user(args: argparse.Namespace) -> int:
     return 0
 
 
+_WRITE_ERRORS = {
+    errno.ENOSPC: "kein Platz mehr auf dem Datenträger",
+    errno.EACCES: "keine Schreibrechte",
+    errno.EPERM: "keine Schreibrechte",
+    errno.EROFS: "das Dateisystem ist schreibgeschützt",
+    errno.EISDIR: "das ist ein Ordner",
+    errno.ENAMETOOLONG: "der Name ist zu lang",
+}
+"""German reasons for the usual ``OSError``s of a write; others keep the system's text."""
+
+
+def _output_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be written (German sentence after „Kann … nicht schreiben:“), or ``None``.
+
+    Checked before the slow rendering so that a typo in ``-o`` costs nothing; the write itself can still fail.
+    """
+    parent = path.parent
+    if path.is_dir():
+        return "das ist ein Ordner; bitte einen Dateinamen angeben."
+    if not parent.exists():
+        return f"Ordner {parent} gibt es nicht."
+    if not parent.is_dir():
+        return f"{parent} ist kein Ordner."
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"keine Schreibrechte im Ordner {parent}."
+    # The atomic write could replace a write-protected file (only the folder's rights count): respect the protection.
+    if path.exists() and not os.access(path, os.W_OK):
+        return "keine Schreibrechte für die vorhandene Datei."
+    return None
+
+
+def _write_error(path: Path, exc: OSError) -> str:
+    """The German reason for a failed write of ``path``, as a sentence."""
+    if exc.errno == errno.ENOENT and not path.parent.is_dir():  # removed since the check; else e.g. /proc
+        return f"Ordner {path.parent} gibt es nicht."
+    return f"{_WRITE_ERRORS.get(exc.errno or 0) or exc.strerror or exc}."
+
+
+def _cmd_backup(args: argparse.Namespace) -> int:
+    """``sicherung``: a consistent copy of the offer store (offers, history, suggestions, accounts' locks)."""
+    from geo.config import load_settings
+    from geo.store.backup import BackupError, backup, default_backup_path, store_url
+
+    settings = load_settings()
+    if not settings.database_url:
+        print("Keine Datenbank eingestellt (QK_DATENBANK=aus): es gibt nichts zu sichern; die Angebote stehen in "
+              f"{settings.angebote_path}.", file=sys.stderr)
+        return 2
+    url = store_url(settings.database_url)
+    target = Path(args.out) if args.out else default_backup_path(url)
+    if not args.out:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        report = backup(url, target)
+    except BackupError as exc:
+        print(f"Sicherung nicht geschrieben: {exc}", file=sys.stderr)
+        return 1
+    print(f"Gesichert: {report.summary()}")
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    """``wiederherstellen``: a backup into an empty store (or, with ``--ueberschreiben``, over the current one)."""
+    from geo.config import load_settings
+    from geo.store.backup import BackupError, restore, store_url
+
+    settings = load_settings()
+    if not settings.database_url:
+        print("Keine Datenbank eingestellt (QK_DATENBANK=aus): wohin wiederherstellen?", file=sys.stderr)
+        return 2
+    try:
+        report = restore(store_url(settings.database_url), Path(args.von), overwrite=args.ueberschreiben)
+    except BackupError as exc:
+        print(f"Nicht wiederhergestellt: {exc}", file=sys.stderr)
+        return 1
+    print(f"Wiederhergestellt: {report.summary()}. Bitte die App neu starten.")
+    return 0
+
+
 def _cmd_poster(args: argparse.Namespace) -> int:
-    """``poster``: district poster as PDF; ``handout``: the nearest offers for one location as PDF."""
+    """``poster``: district poster as PDF; ``handout``: the nearest offers for one location as PDF.
+
+    Exit code 2 for a request that cannot work (unknown district, bad ``--ort``, unusable ``-o``), 1 if writing fails.
+    """
     from geo.analysis.location import inside_minden, location_from_url
     from geo.config import load_settings
+    from geo.data.fileio import write_atomic
     from geo.dataset import load_dataset
     from geo.render.poster import PosterError, handout_pdf, poster_pdf
 
+    output = Path(args.output)
+    if problem := _output_problem(output):
+        print(f"Kann {args.output} nicht schreiben: {problem}", file=sys.stderr)
+        return 2
     data = load_dataset(load_settings())
     try:
         if args.command == "poster":
@@ -150,7 +240,12 @@ def _cmd_poster(args: argparse.Namespace) -> int:
     except PosterError as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2
-    Path(args.output).write_bytes(pdf)
+    try:
+        # Temporary file renamed over the target: a failed write leaves neither half a PDF nor a damaged old one.
+        write_atomic(output, lambda tmp: tmp.write_bytes(pdf))
+    except OSError as exc:
+        print(f"Kann {args.output} nicht schreiben: {_write_error(output, exc)}", file=sys.stderr)
+        return 1
     print(f"{args.output}: {len(pdf) / 1024:.0f} KiB geschrieben.")
     return 0
 
@@ -234,6 +329,15 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--passwort-stdin", action="store_true", help="Passwort aus der Standardeingabe lesen")
     user.set_defaults(handler=_cmd_user)
     url_help = "Adresse der öffentlichen Karte für den QR-Code (Standard: QK_OEFFENTLICHE_URL oder http://localhost:8501)"
+    saving = commands.add_parser("sicherung", help="Die Angebotsdatenbank sichern (mit Verlauf, Vorschlägen, Sperren).")
+    saving.add_argument("-o", "--out", help="Zieldatei (Standard: var/sicherungen/quartierskarte-<Zeit>.sqlite "
+                                            "bzw. .pgdump); eine vorhandene Datei wird nie überschrieben")
+    saving.set_defaults(handler=_cmd_backup)
+    restoring = commands.add_parser("wiederherstellen", help="Eine Sicherung in die (leere) Angebotsdatenbank einspielen.")
+    restoring.add_argument("--von", required=True, help="die Sicherungsdatei (.sqlite oder .pgdump)")
+    restoring.add_argument("--ueberschreiben", action="store_true",
+                           help="auch in eine Datenbank mit Daten (SQLite: die jetzige Datei bleibt daneben liegen)")
+    restoring.set_defaults(handler=_cmd_restore)
     poster = commands.add_parser("poster", help="Plakat eines Stadtteils als PDF (A3/A4, jede Oberflächensprache).")
     poster.add_argument("--stadtteil", required=True, help="Name oder id, z. B. Bärenkämpen")
     poster.add_argument("--format", choices=["A4", "A3"], default="A4")

@@ -1,7 +1,9 @@
 """All data the app needs, loaded and cross-checked in one call."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,18 +14,12 @@ from geo.analysis.join import assign_districts
 from geo.config import Settings, load_settings
 from geo.data.districts import is_schematic, read_districts
 from geo.data.indicators import read_indicators
-from geo.data.offers import parse_offers, read_offers
-from geo.data.problems import DataFileError, Problem
+from geo.data.offers import MAX_OFFERS_FILE_BYTES, check_file_size, parse_offers, read_offers
+from geo.data.problems import Problem
+from geo.store.offer_store import Store, StoreUnavailable, default_sqlite_path, sqlite_path
 from geo.text import german_sort_key
 
-MAX_OFFERS_FILE_BYTES = 64 * 1024 * 1024
-"""Largest offer file the app reads (64 MiB, about 150,000 offers of the shipped kind).
-
-The loader validates row by row in Python and keeps everything in memory; a
-1,000,000-row file took 68 s and 4 GiB per process. A city of Minden's size
-has a few thousand offers at most, so a larger file is almost certainly a
-mistake (wrong export) or needs the database store instead.
-"""
+log = logging.getLogger("quartierskarte")
 
 
 @dataclass(frozen=True)
@@ -49,6 +45,10 @@ class Dataset:
     """File name → rejected rows (with ``zeile`` and ``grund``)."""
     problems: list[Problem] = field(default_factory=list)
     files: tuple[LoadedFile, ...] = ()
+    store_problem: StoreUnavailable | None = None
+    """Set when the offer store exists but cannot be read: the offers are then the last good copy (or none)."""
+    snapshot_time: datetime | None = None
+    """When the last good copy shown instead of the store was written (``None`` if the store was read)."""
 
     @property
     def schematic(self) -> bool:
@@ -58,12 +58,25 @@ class Dataset:
 def load_dataset(settings: Settings) -> Dataset:
     """Load districts, offers and indicators; raises :class:`geo.data.problems.DataFileError` if a file is unusable."""
     districts = read_districts(settings.stadtteile_path, settings.stadtteile_name_column, settings.stadtteile_id_column)
+    store_problem, snapshot_time = None, None
     if settings.database_url:
         # The store holds validated offers; reading them through the same loader keeps one set of rules (a row
         # fails only when the rules changed, e.g. another city outline). Named like the seed file so that pages
         # find its report; line numbers then count in the store's export (ordered by id), not in that file.
-        offers = parse_offers(open_store(settings).offers_csv(), Path(settings.angebote_path).name,
-                              settings.gemeinde_path)
+        try:
+            text = open_store(settings).offers_csv()
+            write_snapshot(snapshot_path(settings), text)
+        except StoreUnavailable as exc:
+            store_problem = exc
+            text, snapshot_time = read_snapshot(snapshot_path(settings))
+            log.error("%s %s Öffentliche Seiten zeigen %s.", exc, exc.restore,
+                      f"den letzten guten Stand vom {snapshot_time:%Y-%m-%d %H:%M} UTC" if snapshot_time
+                      else "keine Angebote (kein letzter guter Stand vorhanden)")
+        offers = parse_offers(text, Path(settings.angebote_path).name, settings.gemeinde_path)
+        if store_problem is not None and snapshot_time is None:
+            # the empty stand-in is not the offers file: "angebote.csv enthält keine Angebote" would blame a file
+            # that is fine; the store's own notice says why there are no offers
+            offers.problems.clear()
     else:
         check_file_size(settings.angebote_path, MAX_OFFERS_FILE_BYTES)
         offers = read_offers(settings.angebote_path, settings.gemeinde_path)
@@ -77,15 +90,48 @@ def load_dataset(settings: Settings) -> Dataset:
         rejected={districts.datei: districts.rejected, offers.datei: offers.rejected, indicators.datei: indicators.rejected},
         problems=[*districts.problems, *offers.problems, *joined.problems, *indicators.problems],
         files=loaded_files(settings),
+        store_problem=store_problem,
+        snapshot_time=snapshot_time,
     )
 
 
-def open_store(settings: Settings):
-    """The offer store of ``settings`` (``QK_DATENBANK``), created and seeded from the offers file on first use."""
-    from geo.store.offer_store import Store
+def open_store(settings: Settings) -> Store:
+    """The offer store of ``settings`` (``QK_DATENBANK``), created and seeded from the offers file on first use.
 
+    Raises :class:`~geo.store.offer_store.StoreUnavailable` for a store that exists but cannot be read.
+    """
     url = None if settings.database_url == "sqlite" else settings.database_url
-    return Store.open(url, seed_csv=settings.angebote_path)
+    return Store.open(url, seed_csv=settings.angebote_path, max_seed_bytes=MAX_OFFERS_FILE_BYTES)
+
+
+def snapshot_path(settings: Settings) -> Path:
+    """Where the last offers read from the store are kept: beside the SQLite file, else in ``var/``."""
+    url = None if settings.database_url == "sqlite" else settings.database_url
+    database = (sqlite_path(url) if url else default_sqlite_path()) or default_sqlite_path()
+    return database.with_name(f"{database.stem}-letzter-stand.csv")
+
+
+def write_snapshot(path: Path, text: str) -> None:
+    """Keep ``text`` (the store's offers as CSV) as the last good copy, written atomically and only on change."""
+    from geo.data.fileio import write_atomic
+
+    try:
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    except OSError as exc:  # a read-only disk must not stop the app from showing the offers it just read
+        log.warning("Letzter guter Stand %s nicht geschrieben: %s", path, exc)
+
+
+def read_snapshot(path: Path) -> tuple[str, datetime | None]:
+    """The last good copy and when it was written, or a header-only CSV and ``None`` if there is none."""
+    try:
+        return path.read_text(encoding="utf-8"), datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except OSError:
+        from geo.data.offers import OFFER_COLUMNS
+
+        return ",".join(OFFER_COLUMNS) + "\n", None
 
 
 def loaded_files(settings: Settings) -> tuple[LoadedFile, ...]:
@@ -102,20 +148,6 @@ def _same_file(a: Path, b: Path) -> bool:
         return Path(a).resolve() == Path(b).resolve()
     except OSError:
         return False
-
-
-def check_file_size(path: str | Path, limit: int) -> None:
-    """Raise :class:`DataFileError` if ``path`` is larger than ``limit`` bytes (checked before reading)."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError:
-        return  # the loader reports a missing or unreadable file with its own message
-    if size > limit:
-        raise DataFileError(Problem(path.name, None, None,
-                                    f"Datei ist {size / 1024 / 1024:.0f} MiB groß; die App liest höchstens "
-                                    f"{limit / 1024 / 1024:.0f} MiB (etwa 150.000 Angebote). Bitte die richtige "
-                                    "Datei wählen oder die Angebote aufteilen."))
 
 
 def district_options(data: Dataset) -> dict[str, str]:

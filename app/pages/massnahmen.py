@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from app.cache import offer_store
+from app.cache import readable_store
 from app.state import lang, tr
 from app.widgets.page import dataset_or_stop, footer, list_styles, plain_alert
 from geo.config import HANDLUNGSFELD_BY_NAME
@@ -46,7 +46,7 @@ fields = col_field.multiselect(tr("massnahmen.handlungsfeld"), list(MEASURE_FIEL
 horizons = col_horizon.multiselect(tr("massnahmen.fristigkeit"), list(FRISTIGKEITEN), key="m_frist",
                                    format_func=lambda f: tr(horizon_key(f)),
                                    placeholder=tr("filter.alle"))
-store = offer_store()
+store = readable_store()
 if store is not None:  # the Redaktion's status, where it set one; the file keeps the source's "offen"
     states = store.measure_states()
     table = table.assign(status=[states.get(i, s) for i, s in zip(table["id"], table["status"])])

@@ -1,6 +1,6 @@
 """Redaktion: editors log in, verify ("Noch aktuell"), correct and add offers, import CSV files with a dry run,
 and work through residents' suggestions. Nothing here is reachable without a login."""
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
@@ -10,13 +10,14 @@ from app.state import tr
 from app.widgets.page import dataset_or_stop, footer, plain_alert
 from geo.analysis.location import place_choices
 from geo.config import HANDLUNGSFELD_BY_NAME, HANDLUNGSFELDER
-from geo.data.attributes import ZIELGRUPPEN, target_groups
+from geo.data.attributes import TIMEZONE, ZIELGRUPPEN, target_groups
 from geo.data.measures import STATUS as MEASURE_STATUS
 from geo.data.measures import read_measures
 from geo.data.offers import BARRIEREFREI_WERTE, LAGE_GENAUIGKEITEN, OFFER_COLUMNS, STATUS_WERTE
 from geo.exchange.csv_export import spreadsheet_csv
+from geo.i18n import catalogue
 from geo.store.accounts import LoginLocked, User, login, read_users_oidc
-from geo.store.offer_store import ConflictError, ValidationError, editor_problems
+from geo.store.offer_store import ConflictError, StoreUnavailable, ValidationError, editor_problems
 
 USER = "qk_redaktion_user"
 
@@ -26,6 +27,12 @@ if not settings().database_url:
     st.info(tr("redaktion.ohne_datenbank"))
     footer()
     st.stop()
+
+try:
+    store = offer_store()
+    store_problem = None
+except StoreUnavailable as problem:
+    store, store_problem = None, problem  # shown after login: the cause names files and servers
 
 user = st.session_state.get(USER)
 if user is None and oidc_configured():
@@ -62,7 +69,11 @@ if user is None:
     footer()
     st.stop()
 
-store = offer_store()
+if store is None:
+    plain_alert(tr("redaktion.datenbank_defekt", grund=str(store_problem)) + " " + getattr(store_problem, "restore", ""),
+                "error")
+    footer()
+    st.stop()
 col_who, col_out = st.columns([4, 1])
 col_who.markdown(tr("redaktion.angemeldet", name=user.name, rolle=tr(f"redaktion.rolle_{user.role}")))
 if col_out.button(tr("redaktion.abmelden")):
@@ -70,6 +81,99 @@ if col_out.button(tr("redaktion.abmelden")):
         del st.session_state[USER]
         st.rerun()
     st.logout()
+
+# No bare strings below module level: Streamlit's "magic" would show them on the page.
+OUTCOME = "qk_redaktion_ergebnis"  # per place on the page: the last save's result, shown after the rerun
+BASE = "qk_redaktion_geoeffnet"  # the offer as this editor opened it, with the generation of its form
+
+
+def opened(offer_id: str) -> dict:
+    """The offer as the editor opened it; re-read only on opening, after the editor's own save or on "Neu laden"
+    — never because someone else saved (then the editor's save must meet the conflict check)."""
+    base = st.session_state.get(BASE)
+    if base is None or base["id"] != offer_id:
+        base = {"id": offer_id, "offer": store.get(offer_id), "generation": 0}
+        st.session_state[BASE] = base
+    return base
+
+
+def reopen(offer_id: str) -> None:
+    """Read the stored offer again and start a fresh form (the old form's entries are dropped on purpose)."""
+    generation = st.session_state[BASE]["generation"] + 1 if st.session_state.get(BASE) else 0
+    st.session_state[BASE] = {"id": offer_id, "offer": store.get(offer_id), "generation": generation}
+
+
+def apply_change(place: str, offer_id: str, changes: dict[str, str], version: int) -> None:
+    """Save ``changes`` of the offer opened at ``version`` (button callback: runs before the page is drawn)."""
+    try:
+        store.save_changes(offer_id, changes, user.name, version)
+    except ValidationError as exc:
+        st.session_state[OUTCOME] = (place, "fehler", tr("redaktion.ungueltig") + " " + "; ".join(exc.reasons))
+    except ConflictError as exc:
+        st.session_state[OUTCOME] = (place, "konflikt", exc)
+    else:
+        offers_changed()
+        if st.session_state.get(BASE, {}).get("id") == offer_id:
+            reopen(offer_id)
+        st.session_state[OUTCOME] = (place, "gespeichert", None)
+
+
+def restore_offer(offer_id: str, version: int) -> None:
+    apply_change("bearbeiten", offer_id, {"status": store.status_before_end(offer_id)}, version)
+
+
+def show_outcome(place: str) -> None:
+    """The result of the last save at ``place``: success, the reasons it was refused, or a conflict with both
+    values per field and the choice to save anyway or to discard."""
+    outcome = st.session_state.get(OUTCOME)
+    if not outcome or outcome[0] != place:
+        return
+    _, kind, detail = outcome
+    if kind == "gespeichert":
+        st.success(tr("redaktion.gespeichert"))
+        del st.session_state[OUTCOME]
+    elif kind == "fehler":
+        plain_alert(detail, "error")
+        del st.session_state[OUTCOME]
+    else:
+        show_conflict(place, detail)
+
+
+def field_label(column: str) -> str:
+    """The label the form shows for an offer column (the conflict table names fields as the editor saw them)."""
+    labels = catalogue("de")
+    for key in (f"redaktion.feld_{column}", f"spalte.{column}"):
+        if key in labels:
+            return tr(key)
+    return tr("filter.zielgruppe") if column == "zielgruppen" else column
+
+
+def local_time(stamp: str) -> str:
+    """An audit time stamp (ISO, UTC) as local date and time in Minden, e.g. ``06.12.2026 22:39``."""
+    try:
+        return f"{datetime.fromisoformat(stamp).astimezone(TIMEZONE):%d.%m.%Y %H:%M}"
+    except ValueError:
+        return stamp
+
+
+def show_conflict(place: str, exc: ConflictError) -> None:
+    """Nothing was saved: both sides side by side; the editor decides (never a silent overwrite or loss)."""
+    who = ", ".join(sorted({row["von"] for row in exc.changes})) or "?"
+    plain_alert(tr("redaktion.konflikt", version=exc.current["version"], von=who), "error")
+    rows = [{**row, "feld": field_label(row["feld"]), "geaendert_am": local_time(row["geaendert_am"])}
+            for row in exc.comparison()]
+    table = pd.DataFrame(rows).rename(columns={
+        "feld": tr("redaktion.feld"), "ihr_wert": tr("redaktion.ihr_wert"), "gespeichert": tr("redaktion.jetzt_gespeichert"),
+        "geaendert_von": tr("redaktion.geaendert_von"), "geaendert_am": tr("redaktion.geaendert_am")})
+    st.dataframe(table, hide_index=True)
+    col_keep, col_drop = st.columns(2)
+    col_keep.button(tr("redaktion.trotzdem_speichern"), key=f"konflikt-speichern-{place}", on_click=apply_change,
+                    args=(place, exc.offer_id, exc.mine, int(exc.current["version"])))
+    if col_drop.button(tr("redaktion.verwerfen"), key=f"konflikt-verwerfen-{place}"):
+        del st.session_state[OUTCOME]
+        reopen(exc.offer_id)
+        st.rerun()
+
 
 tab_check, tab_edit, tab_import, tab_queue, tab_measures, tab_history = st.tabs(
     [tr("redaktion.tab_pruefen"), tr("redaktion.tab_bearbeiten"), tr("redaktion.tab_import"),
@@ -79,22 +183,22 @@ with tab_check:
     st.write(tr("redaktion.pruefen_text"))
     stale = store.stale(date.today())
     st.caption(tr("redaktion.pruefen_anzahl", n=len(stale)))
+    show_outcome("pruefen")
     for row in stale.head(50).itertuples():
         col_name, col_date, col_button = st.columns([4, 2, 2], vertical_alignment="center")
         col_name.text(row.name)
         col_date.text(row.zuletzt_geprueft or tr("detail.unbekannt"))
-        if col_button.button(tr("redaktion.noch_aktuell"), key=f"ok-{row.id}"):
-            try:
-                store.verify(row.id, user.name, date.today(), int(row.version))
-            except ConflictError as exc:
-                plain_alert(str(exc), "error")
-            else:
-                offers_changed()
-                st.rerun()
+        # the version this editor saw goes with the click (a callback's args are those of the shown button)
+        col_button.button(tr("redaktion.noch_aktuell"), key=f"ok-{row.id}", on_click=apply_change,
+                          args=("pruefen", row.id, {"zuletzt_geprueft": date.today().isoformat()}, int(row.version)))
 
 
-def offer_form(offer: dict, key: str) -> dict | None:
-    """The edit form; returns the entered values on submit (validated by the store)."""
+def offer_form(offer: dict, key: str) -> tuple[dict, dict | None]:
+    """The edit form: the values its fields start with, and on submit the entered values (else ``None``).
+
+    A field that the form shows differently from how it is stored (e.g. target groups from a fixed list) starts
+    with its shown value, so that comparing both finds exactly the fields the editor changed.
+    """
     with st.form(key):
         values = dict(offer)
         values["id"] = st.text_input("id", offer.get("id", ""), disabled=bool(offer.get("id")))
@@ -109,7 +213,9 @@ def offer_form(offer: dict, key: str) -> dict | None:
                                 format_func=lambda k: tr(f"zielgruppe.{k}"), placeholder=tr("redaktion.waehlen"))
         others = st.text_input(tr("redaktion.weitere_zielgruppen"), "; ".join(
             g for g in str(offer.get("zielgruppen", "")).split(";") if g.strip() and not target_groups(g)))
-        values["zielgruppen"] = ";".join([tr(f"zielgruppe.{k}") for k in groups] + [o.strip() for o in others.split(";") if o.strip()])
+        values["zielgruppen"] = compose_groups(groups, others)
+        initial = {**offer, "zielgruppen": compose_groups(chosen, "; ".join(
+            g for g in str(offer.get("zielgruppen", "")).split(";") if g.strip() and not target_groups(g)))}
         for column in ("sprachen", "kosten", "adresse", "stadtteil", "oeffnungszeiten", "website", "telefon",
                        "beschreibung", "beschreibung_einfach", "zuletzt_geprueft", "quelle", "stand_quelle", "hinweis",
                        "kategorie", "massnahmen"):
@@ -129,50 +235,79 @@ def offer_form(offer: dict, key: str) -> dict | None:
                                                 format_func=lambda s: tr(f"status.{s}"))
         values["barrierefrei"] = col_access.selectbox(tr("spalte.barrierefrei"), list(BARRIEREFREI_WERTE),
                                                       index=list(BARRIEREFREI_WERTE).index(offer.get("barrierefrei") or "unbekannt"))
+        # what the selectboxes show for an empty stored value counts as unchanged
+        initial.update(lage_genauigkeit=offer.get("lage_genauigkeit") or "unbekannt",
+                       status=offer.get("status") or "unklar", barrierefrei=offer.get("barrierefrei") or "unbekannt")
+        if offer.get("handlungsfeld") not in names:
+            initial["handlungsfeld"] = names[0]
         if st.form_submit_button(tr("redaktion.speichern"), type="primary"):
             if place:  # a place from the gazetteer sets coordinate and precision (its source stays in the gazetteer)
                 entry = gazetteer().set_index("id").loc[place]
                 values.update(lat=str(entry["lat"]), lon=str(entry["lon"]), lage_genauigkeit=entry["genauigkeit"])
                 values["stadtteil"] = values["stadtteil"] or entry["stadtteil"]
-            return values
-    return None
+            return initial, values
+    return initial, None
 
 
-def save(values: dict, version: int | None) -> None:
+def compose_groups(groups: list[str], others: str) -> str:
+    """The stored ``zielgruppen`` text of the form's fixed groups and free additions."""
+    return ";".join([tr(f"zielgruppe.{k}") for k in groups] + [o.strip() for o in others.split(";") if o.strip()])
+
+
+def save_new(values: dict) -> None:
     strict = editor_problems(values)
     if strict:
         plain_alert(tr("redaktion.ungueltig") + " " + " ".join(strict), "error")
         return
     try:
-        store.save(values, user.name, version)
+        store.save(values, user.name, None)
     except ValidationError as exc:
         plain_alert(tr("redaktion.ungueltig") + " " + "; ".join(exc.reasons), "error")
     except ConflictError as exc:
-        st.error(tr("redaktion.konflikt", version=exc.current["version"]))
-        st.dataframe(pd.DataFrame(exc.changes, columns=["feld", "alt", "neu", "von", "am"]), hide_index=True)
+        plain_alert(tr("redaktion.id_vergeben", id=exc.offer_id), "error")
     else:
         offers_changed()
-        st.success(tr("redaktion.gespeichert"))
+        st.session_state[OUTCOME] = ("bearbeiten", "gespeichert", None)
+        st.session_state["qk_redaktion_neu"] = st.session_state.get("qk_redaktion_neu", 0) + 1  # an empty form
+        st.rerun()
 
 
 with tab_edit:
     offers = store.all_offers()
     labels = dict(zip(offers["id"], offers["name"]))
     chosen_id = st.selectbox(tr("redaktion.angebot_waehlen"), ["", *labels], format_func=lambda i: labels.get(i, tr("redaktion.neues_angebot")))
-    current = store.get(chosen_id) if chosen_id else {c: "" for c in OFFER_COLUMNS}
-    entered = offer_form(current, f"form-{chosen_id or 'neu'}-{current.get('version', 0)}")
-    if entered is not None:
-        save(entered, current.get("version") if chosen_id else None)
-    if chosen_id:
+    show_outcome("bearbeiten")
+    if not chosen_id:
+        _, entered = offer_form({c: "" for c in OFFER_COLUMNS}, f"form-neu-{st.session_state.get('qk_redaktion_neu', 0)}")
+        if entered is not None:
+            save_new(entered)
+    else:
+        base = opened(chosen_id)
+        current = base["offer"]
+        stored_version = int(offers.set_index("id").loc[chosen_id, "version"])
+        if stored_version != current["version"]:
+            st.info(tr("redaktion.inzwischen_geaendert", version=stored_version, geoeffnet=current["version"]))
+            st.button(tr("redaktion.neu_laden"), key="neu-laden", on_click=reopen, args=(chosen_id,))
+        # the form key changes only with this editor's own save or reload: a colleague's save must not swap
+        # the form (and with it what this editor typed) for a new one
+        initial, entered = offer_form(current, f"form-{chosen_id}-{base['generation']}")
+        if entered is not None:
+            changes = {k: v for k, v in entered.items() if k != "id" and str(v) != str(initial.get(k, ""))}
+            strict = editor_problems(changes)
+            if not changes:
+                st.info(tr("redaktion.nichts_geaendert"))
+            elif strict:
+                plain_alert(tr("redaktion.ungueltig") + " " + " ".join(strict), "error")
+            else:
+                apply_change("bearbeiten", chosen_id, changes, int(current["version"]))
+                st.rerun()
         col_end, col_restore = st.columns(2)
-        if current["status"] != "beendet" and col_end.button(tr("redaktion.beenden")):
-            store.end(chosen_id, user.name, current["version"])
-            offers_changed()
-            st.rerun()
-        if current["status"] == "beendet" and col_restore.button(tr("redaktion.wiederherstellen")):
-            store.restore(chosen_id, user.name, current["version"])
-            offers_changed()
-            st.rerun()
+        if current["status"] != "beendet":
+            col_end.button(tr("redaktion.beenden"), on_click=apply_change,
+                           args=("bearbeiten", chosen_id, {"status": "beendet"}, int(current["version"])))
+        else:
+            col_restore.button(tr("redaktion.wiederherstellen"), on_click=restore_offer,
+                               args=(chosen_id, int(current["version"])))
 
 with tab_import:
     st.write(tr("redaktion.import_text"))

@@ -10,6 +10,7 @@ import streamlit as st
 from app.cache import dataset
 from app.state import LANG_STATE, lang, tr
 from geo.config import STATIC_DIR
+from geo.data.attributes import TIMEZONE
 from geo.data.legal import LEGAL_PAGES
 from geo.data.problems import DataFileError
 from geo.dataset import Dataset
@@ -50,10 +51,17 @@ def keep_language() -> None:
 def dataset_or_stop() -> Dataset:
     """The dataset, or a clear German message naming the broken file (no traceback)."""
     try:
-        return dataset()
+        data = dataset()
     except DataFileError as exc:
         st.error(tr("app.datenfehler", meldung=str(exc.problem)))
         st.stop()
+    if data.store_problem is not None:  # details (file, cause, how to restore) in the log and the Redaktion
+        if data.snapshot_time is not None:
+            st.warning(tr("app.datenbank_letzter_stand", zeit=f"{data.snapshot_time.astimezone(TIMEZONE):%d.%m.%Y %H:%M}"),
+                       icon=":material/database:")
+        else:
+            st.error(tr("app.datenbank_nicht_lesbar"), icon=":material/database:")
+    return data
 
 
 def plain_alert(text: str, kind: str = "warning") -> None:

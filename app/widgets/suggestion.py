@@ -1,37 +1,25 @@
 """Residents' suggestions and error reports: the form, and the limits that stop a flood of posts."""
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
-from app.cache import offer_store
+from app.cache import readable_store
 from app.state import tr
-from geo.store.offer_store import ValidationError
+from geo.store.offer_store import Store, ValidationError
 
 SUGGESTIONS_PER_SESSION = 5
-
-
 SUGGESTIONS_PER_MINUTE = 20
-"""For all visitors together (a new session does not reset it): a flood of automated posts stops here."""
+"""For all visitors and app processes together, counted in the store (a new session or a restart does not reset
+it): a flood of automated posts stops here."""
 
 
-@st.cache_resource(show_spinner=False)
-def _suggestion_times() -> list[float]:
-    return []
-
-
-def suggestion_refused() -> str | None:
+def suggestion_refused(store: Store) -> str | None:
     """The catalogue key of the reason a suggestion is refused now (per-session or per-minute limit), else
-    ``None`` — and then this suggestion is counted."""
+    ``None`` — and then this suggestion is counted for the session."""
     if st.session_state.get("qk_vorschlaege", 0) >= SUGGESTIONS_PER_SESSION:
         return "vorschlag.genug"
-    times = _suggestion_times()
-    now_s = time.monotonic()
-    times[:] = [x for x in times if now_s - x < 60]
-    if len(times) >= SUGGESTIONS_PER_MINUTE:
+    if store.suggestions_since(60) >= SUGGESTIONS_PER_MINUTE:
         return "vorschlag.spaeter"
-    times.append(now_s)
     st.session_state["qk_vorschlaege"] = st.session_state.get("qk_vorschlaege", 0) + 1
     return None
 
@@ -41,7 +29,7 @@ def suggestion_form(offer_id: str | None = None, key: str = "vorschlag") -> None
 
     Only with a store (``QK_DATENBANK``); at most :data:`SUGGESTIONS_PER_SESSION` per session.
     """
-    store = offer_store()
+    store = readable_store()
     if store is None:
         return
     with st.expander(tr("vorschlag.titel")):
@@ -57,7 +45,7 @@ def suggestion_form(offer_id: str | None = None, key: str = "vorschlag") -> None
             if st.form_submit_button(tr("vorschlag.senden")):
                 if not text.strip():
                     st.error(tr("vorschlag.leer"))
-                elif refused := suggestion_refused():
+                elif refused := suggestion_refused(store):
                     st.warning(tr(refused))
                 else:
                     try:

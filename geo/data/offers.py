@@ -349,3 +349,27 @@ def _empty_offers() -> gpd.GeoDataFrame:
 
 def _rejected_frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["zeile", "grund", "rohdaten"])
+
+
+MAX_OFFERS_FILE_BYTES = 64 * 1024 * 1024
+"""Largest offer file the app reads (64 MiB, about 150,000 offers of the shipped kind).
+
+The loader validates row by row in Python and keeps everything in memory; a
+1,000,000-row file took 68 s and 4 GiB per process. A city of Minden's size
+has a few thousand offers at most, so a larger file is almost certainly a
+mistake (wrong export) or needs the database store instead.
+"""
+
+
+def check_file_size(path: str | Path, limit: int) -> None:
+    """Raise :class:`DataFileError` if ``path`` is larger than ``limit`` bytes (checked before reading)."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return  # the loader reports a missing or unreadable file with its own message
+    if size > limit:
+        raise DataFileError(Problem(path.name, None, None,
+                                    f"Datei ist {size / 1024 / 1024:.0f} MiB groß; die App liest höchstens "
+                                    f"{limit / 1024 / 1024:.0f} MiB (etwa 150.000 Angebote). Bitte die richtige "
+                                    "Datei wählen oder die Angebote aufteilen."))

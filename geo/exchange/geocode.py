@@ -392,6 +392,16 @@ class GeocodeReport:
     """Why requests stopped early (429, repeated failures), else empty."""
     written: list[Path] = field(default_factory=list)
 
+    @property
+    def failed(self) -> list[str]:
+        """Offers whose request failed (HTTP or network error, invalid answer)."""
+        return [offer_id for offer_id, (kind, _) in self.rejected.items() if kind == ERROR]
+
+    @property
+    def nothing_answered(self) -> bool:
+        """Requests were sent and not one was answered (server down, blocked, no internet): the run failed."""
+        return bool(self.failed) and not self.asked
+
 
 def geocode_offers(offers_path: Path, cache_path: Path, url: str, fetch: Fetch | None = None,
                    sleep: Callable[[float], None] | None = None, today: date | None = None, limit: int | None = None,
@@ -541,6 +551,8 @@ def format_report(report: GeocodeReport, url: str = "") -> str:
     if report.not_asked:
         lines.append(f"  nicht angefragt: {len(report.not_asked)}")
         lines += [f"    {i}: {why}" for i, why in sorted(report.not_asked.items())]
+    if report.nothing_answered:
+        lines.append(f"Keine Anfrage erfolgreich ({len(report.failed)} fehlgeschlagen, siehe HTTP-/Netzfehler).")
     if report.stopped:
         lines.append(f"Abgebrochen: {report.stopped}")
     if report.written:

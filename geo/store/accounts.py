@@ -17,9 +17,13 @@ import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+if TYPE_CHECKING:
+    from geo.store.offer_store import Store
 
 ROLES = ("redaktion", "pruefung")
 MAX_FAILURES = 5
@@ -110,13 +114,49 @@ class Throttle:
             self.failures.pop(name, None)
 
 
+class StoreThrottle:
+    """:class:`Throttle` with the failed logins in the offer store: a lock survives a restart and holds in every
+    app process. Times are Unix seconds (``time.time()``), because a monotonic clock restarts with the process.
+
+    The lock is worked out from the stored failures the same way :class:`Throttle` counts them (a lock starts
+    at the :data:`MAX_FAILURES`-th failure within :data:`FAILURE_WINDOW_S` and then counting starts afresh), so
+    processes only ever insert rows and never overwrite each other's counts.
+    """
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def locked_until(self, name: str) -> float:
+        until, recent = 0.0, list[float]()
+        for at in self.store.login_failures(name):
+            if at < until:  # a failure recorded by a process that had not seen the lock yet
+                continue
+            recent = [t for t in recent if at - t < FAILURE_WINDOW_S] + [at]
+            if len(recent) >= MAX_FAILURES:
+                until, recent = at + LOCK_S, []
+        return until
+
+    def seconds_locked(self, name: str, now: float | None = None) -> int:
+        now = time.time() if now is None else now
+        return max(0, int(self.locked_until(name) - now + 0.999))
+
+    def record_failure(self, name: str, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        # older failures can neither start nor extend a lock that matters now
+        self.store.add_login_failure(name, now, keep_after=now - FAILURE_WINDOW_S - LOCK_S)
+
+    def record_success(self, name: str) -> None:
+        self.store.clear_login_failures(name)
+
+
 class LoginLocked(Exception):
     def __init__(self, seconds: int):
         super().__init__(f"gesperrt für {seconds} s")
         self.seconds = seconds
 
 
-def login(path: Path, name: str, password: str, throttle: Throttle, now: float | None = None) -> User | None:
+def login(path: Path, name: str, password: str, throttle: Throttle | StoreThrottle,
+          now: float | None = None) -> User | None:
     """The user for a correct name and password, else ``None``; :class:`LoginLocked` while the name is locked.
 
     An unknown name costs the same hashing time as a wrong password (no hint which names exist).

@@ -11,13 +11,13 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
 
-from geo.data.offers import OFFER_COLUMNS, OUTLINE_PATH, parse_offers
+from geo.data.offers import MAX_OFFERS_FILE_BYTES, OFFER_COLUMNS, OUTLINE_PATH, parse_offers
 from geo.text import neutralise_formula, strip_control_chars
 
 SYSTEM_USER = "system"
@@ -70,18 +70,56 @@ meta_table = sa.Table(
     sa.Column("wert", sa.Text, nullable=False),
 )
 """``seed_sha256``: fingerprint of the file the store was seeded from."""
+login_failures_table = sa.Table(
+    "anmeldefehler", metadata,
+    sa.Column("nr", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.Text, nullable=False, index=True),
+    sa.Column("am", sa.Float, nullable=False),
+)
+"""One row per failed login (Unix seconds): in the store, so that a restart or a second app process neither
+forgets nor halves a lock. Only inserted and deleted — two processes failing at the same moment both count
+(see :class:`geo.store.accounts.StoreThrottle`)."""
 SUGGESTION_KINDS = ("neu", "fehler")
 SUGGESTION_STATES = ("offen", "uebernommen", "abgelehnt")
 MAX_SUGGESTION_CHARS = 2_000
 
 
 class ConflictError(Exception):
-    """Someone else saved the offer since it was opened: ``current`` is their version, ``changes`` what they changed."""
+    """Someone else saved the offer since it was opened: ``current`` is their version, ``changes`` what they
+    changed (audit rows), ``mine`` the values this save wanted to write (field → value; empty for a new offer
+    whose id is taken). Nothing was written: the caller shows both and lets the editor decide."""
 
-    def __init__(self, offer_id: str, expected: int, current: dict, changes: list[dict]):
+    def __init__(self, offer_id: str, expected: int, current: dict, changes: list[dict],
+                 mine: dict[str, str] | None = None):
         super().__init__(f"Angebot „{offer_id}“ wurde inzwischen geändert (Version {current['version']}, "
                          f"geöffnet war {expected}).")
         self.offer_id, self.expected, self.current, self.changes = offer_id, expected, current, changes
+        self.mine = dict(mine or {})
+
+    def comparison(self) -> list[dict[str, str]]:
+        """One row per field this save wanted to change: the value the editor entered, the value stored now and
+        who changed it since the editor opened the offer (empty if nobody did)."""
+        last_change = {row["feld"]: row for row in self.changes}
+        return [{"feld": name, "ihr_wert": value, "gespeichert": str(self.current.get(name, "") or ""),
+                 "geaendert_von": last_change[name]["von"] if name in last_change else "",
+                 "geaendert_am": last_change[name]["am"] if name in last_change else ""}
+                for name, value in self.mine.items()]
+
+
+class StoreUnavailable(Exception):
+    """The store exists but cannot be read (empty file, damaged file, tables missing, server unreachable).
+
+    Never answered by re-seeding: the shipped offers would silently replace everything the editors entered.
+    ``reason`` says what was found, ``where`` which file or server (without password), ``restore`` what to do.
+    """
+
+    def __init__(self, reason: str, where: str):
+        self.reason, self.where = reason, where
+        self.restore = ("Die Angebotsdatenbank wurde nicht verändert. Wiederherstellen: App anhalten, die letzte "
+                        "Sicherung einspielen (`python -m geo wiederherstellen`, siehe docs/betrieb.md) oder – nur "
+                        "bei einer neuen Installation ohne eigene Daten – die Datei löschen; beim nächsten Start "
+                        "wird sie aus den mitgelieferten Angeboten neu angelegt.")
+        super().__init__(f"Angebotsdatenbank {where}: {reason}")
 
 
 class ValidationError(ValueError):
@@ -101,6 +139,39 @@ def default_sqlite_path() -> Path:
     from geo.config import PROJECT_DIR
 
     return PROJECT_DIR / "var" / "quartierskarte.sqlite"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The database file of a SQLite URL (``None`` for an in-memory database or another backend)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Raise :class:`StoreUnavailable` unless ``path`` is missing (a new store) or a readable store.
+
+    A file of 0 bytes is what ``truncate`` or a full disk leaves behind; SQLite would take it for a new, empty
+    database, and the seeding would then replace every edit with the shipped offers.
+    """
+    import sqlite3
+
+    if not path.exists():
+        return
+    where = str(path)
+    if path.stat().st_size == 0:
+        raise StoreUnavailable("die Datei ist leer (0 Bytes) – abgeschnitten oder nie fertig geschrieben.", where)
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30) as conn:
+            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as exc:
+        raise StoreUnavailable(f"die Datei ist keine lesbare SQLite-Datenbank ({exc}).", where) from exc
+    if verdict != "ok":
+        raise StoreUnavailable(f"die Datei ist beschädigt (SQLite-Prüfung: {verdict[:200]}).", where)
+    if offers_table.name not in tables:
+        raise StoreUnavailable(f"die Datei enthält keine Tabelle „{offers_table.name}“.", where)
 
 
 def engine_for(url: str | None = None) -> sa.Engine:
@@ -192,28 +263,69 @@ class Store:
 
     def __init__(self, engine: sa.Engine):
         self.engine = engine
-        metadata.create_all(engine)
+        where = engine.url.render_as_string(hide_password=True)
+        path = sqlite_path(str(engine.url))
+        if path is not None:
+            check_sqlite_file(path)
+        try:
+            with engine.connect() as conn:
+                existing = set(sa.inspect(conn).get_table_names())
+            ours = {table.name for table in metadata.sorted_tables}
+            if existing & ours and offers_table.name not in existing:
+                raise StoreUnavailable(f"die Tabelle „{offers_table.name}“ fehlt, andere Tabellen der Quartierskarte "
+                                       f"sind da ({', '.join(sorted(existing & ours))}).", where)
+            metadata.create_all(engine)
+        except sa.exc.OperationalError as exc:
+            raise StoreUnavailable(f"nicht erreichbar ({str(exc.orig).strip().splitlines()[0]}).", where) from exc
+        except sa.exc.DatabaseError as exc:
+            raise StoreUnavailable(f"nicht lesbar ({str(exc.orig).strip().splitlines()[0]}).", where) from exc
 
     @classmethod
-    def open(cls, url: str | None = None, seed_csv: str | Path | None = None) -> Store:
-        """Open (and create) the store and seed it from ``seed_csv`` (see :meth:`seed`)."""
+    def open(cls, url: str | None = None, seed_csv: str | Path | None = None,
+             max_seed_bytes: int = MAX_OFFERS_FILE_BYTES) -> Store:
+        """Open (and create) the store and seed it from ``seed_csv`` (see :meth:`seed`).
+
+        Raises :class:`StoreUnavailable` for a store that exists but cannot be read (it is left untouched) and
+        :class:`geo.data.problems.DataFileError` for a seed file above ``max_seed_bytes``.
+        """
         store = cls(engine_for(url))
         if seed_csv is not None:
-            store.seed(Path(seed_csv))
+            store.seed(Path(seed_csv), max_seed_bytes)
         return store
 
-    def edited(self) -> bool:
-        """True once a person (not the seeding) has changed anything."""
+    def version_token(self) -> str:
+        """Changes whenever anything in the offers changes (every write adds audit rows): a cheap query that
+        lets each app process notice another process's edit."""
         with self.engine.connect() as conn:
-            return conn.execute(sa.select(audit_table.c.nr).where(audit_table.c.von != SYSTEM_USER).limit(1)).first() is not None
+            last = conn.execute(sa.select(sa.func.max(audit_table.c.nr))).scalar()
+            count = conn.execute(sa.select(sa.func.count()).select_from(offers_table)).scalar_one()
+            # a reseed deletes the seeding's audit rows, so their numbers can come back: the seed file's
+            # fingerprint tells that case apart
+            seed = conn.execute(sa.select(meta_table.c.wert).where(meta_table.c.schluessel == "seed_sha256")).scalar()
+        return f"{last or 0}:{count}:{(seed or '')[:12]}"
 
-    def seed(self, path: Path) -> str:
+    def edited(self) -> bool:
+        """True once a person (not the seeding) has changed an offer (a measure's status does not count: the
+        seeding never touches measures)."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(audit_table.c.nr).where(
+                (audit_table.c.von != SYSTEM_USER) & ~audit_table.c.angebot_id.startswith("massnahme:")
+            ).limit(1)).first() is not None
+
+    def seed(self, path: Path, max_bytes: int = MAX_OFFERS_FILE_BYTES) -> str:
         """Fill an empty store from ``path`` — and refill a store that nobody has edited yet when ``path`` changed
         (a new release of the shipped data). A store with editors' changes is never overwritten: from then on
         it is the master, and a new file goes in through the import with its dry run. Returns what happened:
         ``"gefuellt"``, ``"erneuert"`` or ``"unveraendert"``."""
         import hashlib
 
+        from geo.data.offers import check_file_size
+
+        if self.count() == 0 and self.edited():
+            raise StoreUnavailable("die Tabelle der Angebote ist leer, der Verlauf zeigt aber Änderungen der "
+                                   "Redaktion – sie wird nicht aus der mitgelieferten Datei neu gefüllt.",
+                                   self.engine.url.render_as_string(hide_password=True))
+        check_file_size(path, max_bytes)  # the same limit as for reading the file without a database
         raw = path.read_bytes()
         digest = hashlib.sha256(raw).hexdigest()
         with self.engine.connect() as conn:
@@ -298,8 +410,12 @@ class Store:
                 (offers_table.c.id == offer_id) & (offers_table.c.version == old["version"])).values(
                 **{c: new.get(c, "") for c in changed}, version=old["version"] + 1, geaendert_am=stamp,
                 geaendert_von=user))
-            if result.rowcount != 1:  # someone saved between our read and this write
-                raise ConflictError(offer_id, old["version"], self._current(conn, offer_id), [])
+            if result.rowcount != 1:
+                # someone saved between our read and this write: the same conflict as any other (both values and
+                # who changed what), else the editor would see an empty comparison and "save anyway" save nothing
+                raise ConflictError(offer_id, old["version"], self._current(conn, offer_id),
+                                    self._changes_since(conn, offer_id, old["version"]),
+                                    {c: new.get(c, "") for c in changed})
         if changed:
             conn.execute(audit_table.insert(), [
                 {"angebot_id": offer_id, "feld": c, "alt": None if old is None else old.get(c, ""),
@@ -335,6 +451,32 @@ class Store:
         assert saved is not None  # written in the transaction committed just above
         return saved
 
+    def save_changes(self, offer_id: str, changes: dict[str, str], user: str, expected_version: int) -> dict:
+        """Change only the fields in ``changes`` of the offer the editor opened at ``expected_version``.
+
+        Every other field keeps what is stored (a form that shows a field differently from how it is stored
+        must not rewrite it). The merged offer passes the loader's checks or :class:`ValidationError` is raised.
+        If anyone saved the offer since ``expected_version``, nothing is written and :class:`ConflictError`
+        carries both sides — the editor's values and the stored ones with who changed them. Returns the stored
+        offer (unchanged if ``changes`` changes nothing).
+        """
+        changes = {k: ("" if v is None else str(v)) for k, v in changes.items() if k in OFFER_COLUMNS and k != "id"}
+        with self.engine.begin() as conn:
+            stored = conn.execute(sa.select(offers_table).where(offers_table.c.id == offer_id)).mappings().first()
+            if stored is None:
+                raise ValidationError([f"Ein Angebot mit der id „{offer_id}“ gibt es nicht."])
+            old = dict(stored)
+            if old["version"] != expected_version:
+                raise ConflictError(offer_id, expected_version, old,
+                                    self._changes_since(conn, offer_id, expected_version), changes)
+            clean = validate_offer({**{c: old.get(c, "") for c in OFFER_COLUMNS}, **changes})
+            # the loader normalises some fields (numbers, spacing): take its value only for the changed ones
+            new = {**{c: old.get(c, "") for c in OFFER_COLUMNS}, **{c: clean[c] for c in changes}}
+            self._write(conn, offer_id, old, new, user, "bearbeitet")
+        saved = self.get(offer_id)
+        assert saved is not None  # written in the transaction committed just above
+        return saved
+
     def _changes_since(self, conn, offer_id: str, version: int) -> list[dict]:
         """Audit rows of the changes made after ``version``: what the other editor changed."""
         rows = conn.execute(sa.select(audit_table).where(
@@ -343,27 +485,21 @@ class Store:
 
     def verify(self, offer_id: str, user: str, today: date, expected_version: int) -> dict:
         """"Noch aktuell": sets ``zuletzt_geprueft`` to ``today`` (one click, audited)."""
-        offer = self.get(offer_id)
-        if offer is None:
-            raise KeyError(offer_id)
-        return self.save({**offer, "zuletzt_geprueft": today.isoformat()}, user, expected_version)
+        return self.save_changes(offer_id, {"zuletzt_geprueft": today.isoformat()}, user, expected_version)
 
     def end(self, offer_id: str, user: str, expected_version: int) -> dict:
         """End an offer (status ``beendet``): it leaves the map, stays in the store and can be restored."""
-        offer = self.get(offer_id)
-        if offer is None:
-            raise KeyError(offer_id)
-        return self.save({**offer, "status": "beendet"}, user, expected_version)
+        return self.save_changes(offer_id, {"status": "beendet"}, user, expected_version)
 
     def restore(self, offer_id: str, user: str, expected_version: int) -> dict:
-        """Undo :meth:`end`: the status before it ended, from the audit trail (``unklar`` if none)."""
+        """Undo :meth:`end`: the status before it ended (see :meth:`status_before_end`)."""
+        return self.save_changes(offer_id, {"status": self.status_before_end(offer_id)}, user, expected_version)
+
+    def status_before_end(self, offer_id: str) -> str:
+        """The status an offer had before it was last ended, from the audit trail (``unklar`` if none)."""
         history = self.history(offer_id)
         ended = history[(history["feld"] == "status") & (history["neu"] == "beendet")]
-        previous = ended["alt"].iloc[-1] if len(ended) and ended["alt"].iloc[-1] else "unklar"
-        offer = self.get(offer_id)
-        if offer is None:
-            raise KeyError(offer_id)
-        return self.save({**offer, "status": previous}, user, expected_version)
+        return ended["alt"].iloc[-1] if len(ended) and ended["alt"].iloc[-1] else "unklar"
 
     def import_csv(self, raw: bytes | str, user: str, apply: bool = False, source: str = "import.csv") -> ImportReport:
         """Check (and with ``apply=True`` carry out) a CSV import with the columns of ``data/angebote.csv``.
@@ -434,7 +570,33 @@ class Store:
             conn.execute(audit_table.insert().values(angebot_id=f"massnahme:{measure_id}", feld="status", alt=before,
                                                      neu=state, von=user, am=stamp, vorgang="massnahme", version=0))
 
+    # --- login throttling ------------------------------------------------------------------------------
+
+    def login_failures(self, name: str) -> list[float]:
+        """The failed logins of ``name`` still kept (Unix seconds, oldest first)."""
+        with self.engine.connect() as conn:
+            return [float(x) for x in conn.execute(sa.select(login_failures_table.c.am).where(
+                login_failures_table.c.name == name).order_by(login_failures_table.c.am)).scalars()]
+
+    def add_login_failure(self, name: str, at: float, keep_after: float) -> None:
+        """Record a failed login and drop this name's failures from before ``keep_after``."""
+        with self.engine.begin() as conn:
+            conn.execute(login_failures_table.insert().values(name=name, am=at))
+            conn.execute(login_failures_table.delete().where(
+                (login_failures_table.c.name == name) & (login_failures_table.c.am < keep_after)))
+
+    def clear_login_failures(self, name: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(login_failures_table.delete().where(login_failures_table.c.name == name))
+
     # --- residents' suggestions -------------------------------------------------------------------------
+
+    def suggestions_since(self, seconds: float) -> int:
+        """How many suggestions all visitors sent in the last ``seconds`` (for the app-wide rate limit)."""
+        since = (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat(timespec="seconds")
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(suggestions_table)
+                                    .where(suggestions_table.c.am >= since)).scalar_one())
 
     def suggest(self, kind: str, text: str, offer_id: str | None = None, contact: str = "") -> int:
         """A resident's suggestion or error report: lands in the review queue, never on the map."""
