@@ -359,10 +359,48 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=120.0, help="hard limit for the whole run, seconds")
     parser.add_argument("--base-url", default=None, help="running app on loopback (default: start one)")
     parser.add_argument("--no-warmup", action="store_true", help="measure the cold start too")
+    parser.add_argument("--prozesse", type=int, nargs="+", metavar="N",
+                        help="through nginx (deploy/nginx/quartierskarte-proxy.conf) in front of N app processes, "
+                             "once per N given, reported side by side (e.g. --prozesse 1 2)")
     args = parser.parse_args(argv)
+    if args.prozesse:
+        results = compare_processes(args.prozesse, args.sessions, args.timeout)
+        print(processes_table(results, args.sessions))
+        return 1 if any(r.error_count or not r.all_rendered for r in results.values()) else 0
     result = run_load(args.base_url, args.sessions, args.timeout, warmup=not args.no_warmup)
     print(result.summary())
     return 1 if result.error_count or not result.all_rendered else 0
+
+
+def compare_processes(counts: list[int], sessions: int, timeout: float) -> dict[int, LoadResult]:
+    """The same load through nginx in front of 1, 2, … app processes. Every process is warmed up directly
+    first (a warm-up through the proxy would reach only the process its cookie picks)."""
+    from bench.proxy import running_city
+
+    results = {}
+    for count in counts:
+        with running_city(count) as (proxy, servers):
+            for server in servers:
+                run_load(server.base_url, sessions=1, timeout=60, warmup=False)
+            results[count] = run_load(proxy.base_url, sessions, timeout, warmup=False)
+            print(f"[{count} Prozess(e)]\n{results[count].summary()}", file=sys.stderr)
+    return results
+
+
+def processes_table(results: dict[int, LoadResult], sessions: int) -> str:
+    """A Markdown table, one row per number of processes (times in seconds)."""
+    def col(result: LoadResult, attr: str, p: float) -> str:
+        values = [getattr(s, attr) for s in result.sessions if getattr(s, attr) is not None]
+        return f"{percentile(values, p):.2f}" if values else "–"
+
+    lines = [f"{sessions} gleichzeitige Sitzungen über nginx",
+             "| Prozesse | Wandzeit | erste Karte p50 | erste Karte p95 | nach Filter p50 | nach Filter p95 | Fehler |",
+             "|---|---|---|---|---|---|---|"]
+    for count, result in results.items():
+        lines.append(f"| {count} | {result.wall_s:.1f} | {col(result, 'first_render_s', 50)} | "
+                     f"{col(result, 'first_render_s', 95)} | {col(result, 'rerender_s', 50)} | "
+                     f"{col(result, 'rerender_s', 95)} | {result.error_count} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@ fi
 
 # Debian packages: Pango and a font covering Latin, Cyrillic, Arabic and Persian for the PDF posters (app);
 # for the tests also chromium (browser tests), poppler-utils (pdftoppm renders PDF pages to check them) and
-# postgresql (tests/test_store.py starts a throwaway PostgreSQL 15 cluster from /usr/lib/postgresql/15/bin).
+# postgresql (tests/store/ and tests/e2e/test_betrieb.py start a throwaway PostgreSQL 15 cluster from
+# /usr/lib/postgresql/15/bin) and nginx (tests/e2e/test_betrieb.py).
 packages=()
 ldconfig -p | grep -q "libpango-1.0.so.0" || packages+=(libpango-1.0-0)
 ldconfig -p | grep -q "libpangoft2-1.0.so.0" || packages+=(libpangoft2-1.0-0)
@@ -38,11 +39,20 @@ if $want_tests; then
   command -v chromium >/dev/null 2>&1 || packages+=(chromium)
   command -v pdftoppm >/dev/null 2>&1 || packages+=(poppler-utils)
   [[ -x /usr/lib/postgresql/15/bin/initdb ]] || packages+=(postgresql)
+  # tests/e2e/test_betrieb.py: two app processes behind nginx with deploy/nginx/quartierskarte-proxy.conf
+  command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || packages+=(nginx)
 fi
 if (( ${#packages[@]} )); then
   SUDO=""
   [[ "$(id -u)" != "0" ]] && SUDO="sudo"
   $SUDO apt-get update -qq
+  # Packages with a service (nginx, postgresql) must not start it on a test machine: the tests start their own.
+  no_start=false
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null && $SUDO chmod +x /usr/sbin/policy-rc.d
+    no_start=true
+  fi
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${packages[@]}" >/dev/null
+  if $no_start; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
 fi
 echo "Installation fertig."

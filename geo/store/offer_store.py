@@ -542,6 +542,30 @@ class Store:
                 self._write(conn, new["id"], old, new, user, "import")
         return report
 
+    # --- spreadsheet imports -----------------------------------------------------------------------------
+
+    def import_mapping(self) -> dict[str, str]:
+        """The column mapping of the last spreadsheet import (their header → our column), offered again next time."""
+        import json
+
+        with self.engine.connect() as conn:
+            stored = conn.execute(sa.select(meta_table.c.wert).where(meta_table.c.schluessel == "import_zuordnung")).scalar()
+        try:
+            mapping = json.loads(stored) if stored else {}
+        except ValueError:
+            return {}
+        return {str(k): str(v) for k, v in mapping.items() if v in OFFER_COLUMNS} if isinstance(mapping, dict) else {}
+
+    def save_import_mapping(self, mapping: dict[str, str | None]) -> None:
+        """Remember a spreadsheet's column mapping (merged into the earlier ones: another list may use other names)."""
+        import json
+
+        merged = {**self.import_mapping(), **{k: v for k, v in mapping.items() if v in OFFER_COLUMNS}}
+        with self.engine.begin() as conn:
+            conn.execute(meta_table.delete().where(meta_table.c.schluessel == "import_zuordnung"))
+            conn.execute(meta_table.insert().values(schluessel="import_zuordnung",
+                                                    wert=json.dumps(merged, ensure_ascii=False, sort_keys=True)))
+
     # --- measures ----------------------------------------------------------------------------------------
 
     def measure_states(self) -> dict[str, str]:

@@ -117,9 +117,10 @@ def snap(page, name: str) -> Path:
     return path
 
 
-@pytest.fixture
-def page(browser, request):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+def recorded_page(browser, viewport: dict[str, int]):
+    """A page in a fresh browser context whose ``page.log`` (:class:`PageLog`) records page errors, failed
+    requests, HTTP errors, console errors, every request's host and every dialog (dismissed)."""
+    context = browser.new_context(viewport=viewport, locale="de-DE")
     context.set_default_timeout(FIRST_LOAD_MS)
     page = context.new_page()
     log = PageLog()
@@ -140,12 +141,38 @@ def page(browser, request):
     page.on("request", on_request)
     page.on("dialog", on_dialog)
     page.log = log
-    yield page
+    return page
+
+
+def _close(page, shot_name: str) -> None:
     try:
-        snap(page, request.node.name)
+        snap(page, shot_name)
     except Exception:  # noqa: BLE001 – a screenshot must not hide the test result
         pass
-    context.close()
+    page.context.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    page = recorded_page(browser, {"width": 1280, "height": 900})
+    yield page
+    _close(page, request.node.name)
+
+
+@pytest.fixture
+def open_context(browser, request):
+    """``open_context(name) -> page`` in a browser context of its own (its own Streamlit session, 1366 × 900),
+    recorded like the ``page`` fixture's; each page's last state is saved as ``<test>_<name>.png``."""
+    pages = []
+
+    def make(name: str):
+        page = recorded_page(browser, {"width": 1366, "height": 900})
+        pages.append((name, page))
+        return page
+
+    yield make
+    for name, page in pages:
+        _close(page, f"{request.node.name}_{name}")
 
 
 # --- helpers for the tests --------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ still-open form keeps both of his changes (that second save once disappeared wit
 from __future__ import annotations
 
 import re
-from urllib.parse import urlparse
 
 import pytest
 
@@ -12,7 +11,7 @@ from geo.i18n import t
 from geo.store.accounts import add_user
 from geo.store.offer_store import Store
 
-from .conftest import FIRST_LOAD_MS, PageLog, snap, wait_for_app, wait_until
+from .conftest import snap, wait_for_app, wait_until
 from .test_browser import assert_clean
 
 OFFER_ID = "stadtbibliothek-minden"
@@ -36,47 +35,6 @@ def editor_server(server_factory, tmp_path):
     server = server_factory({"QK_DATENBANK": url, "QK_BENUTZER": str(users),
                              "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}, name="e2e-redaktion")
     return server.base_url, url
-
-
-@pytest.fixture
-def open_context(browser, request):
-    """``open_context(name) -> page`` in a browser context of its own (its own Streamlit session), recorded like
-    the ``page`` fixture's; each page's last state is saved as ``<test>_<name>.png``."""
-    contexts = []
-
-    def make(name: str):
-        context = browser.new_context(viewport=DESKTOP, locale="de-DE")
-        context.set_default_timeout(FIRST_LOAD_MS)
-        page = context.new_page()
-        log = PageLog()
-
-        def on_request(req):
-            parsed = urlparse(req.url)
-            log.hosts.add(parsed.netloc if parsed.scheme in ("http", "https", "ws", "wss") else f"{parsed.scheme}:")
-
-        def on_dialog(dialog):
-            log.dialogs.append(f"{dialog.type}: {dialog.message}")
-            dialog.dismiss()
-
-        page.on("pageerror", lambda exc: log.page_errors.append(str(exc)))
-        page.on("requestfailed", lambda req: log.failed_requests.append(f"{req.url} ({req.failure})"))
-        page.on("response", lambda resp: log.http_errors.append(f"{resp.status} {resp.url}")
-                if resp.status >= 400 else None)
-        page.on("console", lambda msg: log.console_errors.append(f"{msg.text} [{msg.location.get('url', '')}]")
-                if msg.type == "error" else None)
-        page.on("request", on_request)
-        page.on("dialog", on_dialog)
-        page.log = log
-        contexts.append((name, context, page))
-        return page
-
-    yield make
-    for name, context, page in contexts:
-        try:
-            snap(page, f"{request.node.name}_{name}")
-        except Exception:  # noqa: BLE001 – a screenshot must not hide the test result
-            pass
-        context.close()
 
 
 # --- steps ------------------------------------------------------------------------------------------------

@@ -9,11 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shlex
 import shutil
-import socket
 import subprocess
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -21,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from pgcluster import PgCluster
 
 from geo.data.offers import OFFER_COLUMNS, parse_offers, read_offers
 from geo.exchange.csv_export import offers_csv as export_offers_csv
@@ -30,71 +28,11 @@ from geo.text import FORMULA_PREFIXES
 ROOT = Path(__file__).resolve().parents[2]
 ANGEBOTE = ROOT / "data" / "angebote.csv"
 IMPORT_20_20 = Path(__file__).resolve().parents[1] / "fixtures" / "import_20_20.csv"
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PG_DATABASE = "qk_store_test"
 TODAY = date(2026, 12, 1)
 
 
 # --- PostgreSQL: external database or throwaway cluster ------------------------------------------------------
-
-class _Cluster:
-    """A throwaway PostgreSQL cluster in a temp dir (trust auth, no fsync, localhost only)."""
-
-    def __init__(self):
-        self.dir: Path | None = None
-        self.started = False
-        self.as_postgres = os.geteuid() == 0  # initdb/pg_ctl refuse to run as root
-
-    def _run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-        command = [str(a) for a in args]
-        if self.as_postgres:
-            command = ["su", "postgres", "-c", shlex.join(command)]
-        return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=True)
-
-    def unavailable_reason(self) -> str | None:
-        missing = [b for b in ("initdb", "pg_ctl") if not os.access(PG_BIN / b, os.X_OK)]
-        if missing:
-            return f"PostgreSQL 15 server binaries missing ({', '.join(str(PG_BIN / b) for b in missing)})"
-        if self.as_postgres:
-            if shutil.which("su") is None:
-                return "running as root, but `su` is not available to run initdb as user postgres"
-            try:
-                import pwd
-                pwd.getpwnam("postgres")
-            except KeyError:
-                return "running as root and there is no user `postgres` to run initdb/pg_ctl as"
-        return None
-
-    def start(self) -> str:
-        self.dir = Path(tempfile.mkdtemp(prefix="qkpg-"))  # short path: the socket lives here too
-        if self.as_postgres:
-            shutil.chown(self.dir, user="postgres")
-        data = self.dir / "data"
-        self._run(PG_BIN / "initdb", "-A", "trust", "--no-sync", "-U", "postgres", "-E", "UTF8", "-D", data)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        # -l: the server must not inherit our stdout/stderr pipes (subprocess.run would wait for them).
-        self._run(PG_BIN / "pg_ctl", "-D", data, "-l", self.dir / "server.log", "-w", "-t", "60",
-                  "-o", f"-p {port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off", "start",
-                  timeout=90)
-        self.started = True
-        admin = sa.create_engine(f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres",
-                                 isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"CREATE DATABASE {PG_DATABASE}"))
-        admin.dispose()
-        return f"postgresql+psycopg2://postgres@127.0.0.1:{port}/{PG_DATABASE}"
-
-    def stop(self) -> None:
-        if self.started:
-            try:
-                self._run(PG_BIN / "pg_ctl", "-D", self.dir / "data", "-m", "immediate", "stop")
-            except (subprocess.SubprocessError, OSError):
-                pass
-        if self.dir is not None:
-            shutil.rmtree(self.dir, ignore_errors=True)
-
 
 def _say(config, message: str) -> None:
     """A line on the terminal even while pytest captures output."""
@@ -114,7 +52,7 @@ def postgres_server(request):
     if url:
         yield url, None
         return
-    cluster = _Cluster()
+    cluster = PgCluster(PG_DATABASE)
     reason = cluster.unavailable_reason()
     if reason:
         yield None, reason
@@ -651,7 +589,6 @@ def test_suggestion_with_a_nul_byte_is_stored_or_rejected_never_a_database_error
 
 def test_an_unedited_store_follows_a_new_seed_file_an_edited_one_never(tmp_path):
     """A new release of data/angebote.csv refills a store nobody has edited; editors' work is never overwritten."""
-    import shutil
 
     from geo.config import DATA_DIR
     from geo.store.offer_store import Store
