@@ -14,6 +14,15 @@ from geo.data.attributes import TIMEZONE, ZIELGRUPPEN, target_groups
 from geo.data.measures import STATUS as MEASURE_STATUS
 from geo.data.measures import read_measures
 from geo.data.offers import BARRIEREFREI_WERTE, LAGE_GENAUIGKEITEN, OFFER_COLUMNS, STATUS_WERTE
+from geo.data.workbook import (
+    WorkbookError,
+    is_workbook,
+    read_sheet,
+    sheet_names,
+    spreadsheet_row,
+    suggest_mapping,
+    table_to_offers_csv,
+)
 from geo.exchange.csv_export import spreadsheet_csv
 from geo.i18n import catalogue
 from geo.store.accounts import LoginLocked, User, login, read_users_oidc
@@ -276,6 +285,9 @@ with tab_edit:
     offers = store.all_offers()
     labels = dict(zip(offers["id"], offers["name"]))
     chosen_id = st.selectbox(tr("redaktion.angebot_waehlen"), ["", *labels], format_func=lambda i: labels.get(i, tr("redaktion.neues_angebot")))
+    outcome = st.session_state.get(OUTCOME)
+    if outcome and outcome[1] == "konflikt" and outcome[2].offer_id != chosen_id and outcome[0] == "bearbeiten":
+        del st.session_state[OUTCOME]  # the editor moved on to another offer: that conflict is no longer shown
     show_outcome("bearbeiten")
     if not chosen_id:
         _, entered = offer_form({c: "" for c in OFFER_COLUMNS}, f"form-neu-{st.session_state.get('qk_redaktion_neu', 0)}")
@@ -309,24 +321,70 @@ with tab_edit:
             col_restore.button(tr("redaktion.wiederherstellen"), on_click=restore_offer,
                                args=(chosen_id, int(current["version"])))
 
+def mapping_editor(header: list[str], suggested: dict[str, str | None]) -> dict[str, str | None]:
+    """One choice per column of the spreadsheet: which field of the offers it fills (or none); preset with the
+    mapping remembered from the last import and with recognised column names."""
+    options = ["", *[c for c in OFFER_COLUMNS]]
+    mapping: dict[str, str | None] = {}
+    with st.expander(tr("redaktion.import_zuordnung"), expanded=True):
+        st.caption(tr("redaktion.import_zuordnung_hilfe"))
+        for i, column in enumerate(header):
+            preset = suggested.get(column) or ""
+            chosen = st.selectbox(column or f"({i + 1})", options, index=options.index(preset), key=f"zuordnung-{i}",
+                                  format_func=lambda c: field_label(c) if c else tr("redaktion.import_nicht_uebernehmen"))
+            mapping[column] = chosen or None
+    return mapping
+
+
+def import_source(upload) -> tuple[bytes | str, dict[str, str | None] | None, object] | None:
+    """What to import from an upload: the CSV itself, or a workbook's chosen sheet through the column mapping.
+    Returns ``(csv, mapping or None, row_of)`` where ``row_of(csv_line)`` names the row in the uploaded file; or
+    ``None`` after showing why the file cannot be read."""
+    raw = upload.getvalue()
+    if not is_workbook(raw, upload.name):
+        return raw, None, lambda line: line
+    try:
+        sheets = sheet_names(raw, upload.name)
+        sheet = st.selectbox(tr("redaktion.import_blatt"), sheets, key="import-blatt") if len(sheets) > 1 else sheets[0]
+        table = read_sheet(raw, upload.name, sheet)
+    except WorkbookError as exc:
+        plain_alert(str(exc), "error")
+        return None
+    for notice in table.notices:
+        st.info(notice, icon=":material/info:")
+    mapping = mapping_editor(table.header, suggest_mapping(table.header, store.import_mapping()))
+    try:
+        text = table_to_offers_csv(table, mapping)
+    except ValueError as exc:
+        plain_alert(str(exc), "error")
+        return None
+    return text, mapping, lambda line: spreadsheet_row(table, line)
+
+
 with tab_import:
     st.write(tr("redaktion.import_text"))
-    upload = st.file_uploader(tr("redaktion.import_datei"), type=["csv", "txt"])
-    if upload is not None:
-        raw = upload.getvalue()
+    upload = st.file_uploader(tr("redaktion.import_datei"), type=["csv", "txt", "xlsx", "xlsm", "ods"])
+    source = import_source(upload) if upload is not None else None
+    if source is not None:
+        raw, mapping, row_of = source
         report = store.import_csv(raw, user.name, apply=False, source=upload.name)
         st.markdown(tr("redaktion.import_bericht", n=report.rows_in, neu=len(report.added), geaendert=len(report.updated),
                        gleich=len(report.unchanged), abgelehnt=len(report.rejected)))
-        rows = ([{"Zeile": report.lines[i], "id": i, tr("redaktion.ergebnis"): tr("redaktion.wird_neu")} for i in report.added]
-                + [{"Zeile": report.lines[i], "id": i, tr("redaktion.ergebnis"): tr("redaktion.wird_geaendert")} for i in report.updated]
-                + [{"Zeile": r.zeile, "id": "", tr("redaktion.ergebnis"): tr("redaktion.abgelehnt") + ": " + str(r.grund)}
+        row = tr("redaktion.import_zeile")
+        rows = ([{row: row_of(report.lines[i]), "id": i, tr("redaktion.ergebnis"): tr("redaktion.wird_neu")}
+                 for i in report.added]
+                + [{row: row_of(report.lines[i]), "id": i, tr("redaktion.ergebnis"): tr("redaktion.wird_geaendert")}
+                   for i in report.updated]
+                + [{row: row_of(r.zeile), "id": "", tr("redaktion.ergebnis"): tr("redaktion.abgelehnt") + ": " + str(r.grund)}
                    for r in report.rejected.itertuples()])
-        st.dataframe(pd.DataFrame(rows).sort_values("Zeile") if rows else pd.DataFrame(), hide_index=True)
+        st.dataframe(pd.DataFrame(rows).sort_values(row) if rows else pd.DataFrame(), hide_index=True)
         if len(report.rejected):
             st.download_button(tr("redaktion.abgelehnte_laden"), report.rejected_csv(), file_name="abgelehnt.csv",
                                mime="text/csv")
         if st.button(tr("redaktion.import_ausfuehren"), type="primary", disabled=not (report.added or report.updated)):
             done = store.import_csv(raw, user.name, apply=True, source=upload.name)
+            if mapping is not None:
+                store.save_import_mapping(mapping)
             offers_changed()
             st.success(tr("redaktion.import_fertig", neu=len(done.added), geaendert=len(done.updated)))
 
