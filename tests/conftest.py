@@ -66,3 +66,19 @@ def loaded_offers(rows: list[dict[str, str]]):
     loaded = parse_offers(buffer.getvalue(), "test.csv")
     assert not loaded.errors, loaded.errors
     return loaded.offers
+
+
+class FakeServer:
+    """A geocoder for tests: answers by the ``street`` parameter (a recorded answer, or an exception to raise) and
+    records every call; the transport of :func:`geo.exchange.geocode.geocode_offers`."""
+
+    def __init__(self, by_street: dict[str, object]):
+        self.by_street = by_street
+        self.calls: list[dict] = []
+
+    def __call__(self, url: str, params: dict) -> object:
+        self.calls.append(params)
+        value = self.by_street[params["street"]]
+        if isinstance(value, Exception):
+            raise value
+        return value

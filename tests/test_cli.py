@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import FakeServer
 
 import geo.dataset
 import geo.exchange.geocode
@@ -192,21 +193,6 @@ def test_real_pdf_is_written_without_leftovers(command, tmp_path, capsys):
 
 
 # --------------------------------------------------------------------------- geocode: exit code of a failed run
-
-class FakeServer:
-    """Answers by the ``street`` parameter (a recorded answer or an exception to raise); records every call."""
-
-    def __init__(self, by_street: dict[str, object]):
-        self.by_street = by_street
-        self.calls: list[dict] = []
-
-    def __call__(self, url: str, params: dict) -> object:
-        self.calls.append(params)
-        value = self.by_street[params["street"]]
-        if isinstance(value, Exception):
-            raise value
-        return value
-
 
 def recorded(name: str) -> object:
     return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))

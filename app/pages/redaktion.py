@@ -330,7 +330,7 @@ def mapping_editor(header: list[str], suggested: dict[str, str | None]) -> dict[
         st.caption(tr("redaktion.import_zuordnung_hilfe"))
         for i, column in enumerate(header):
             preset = suggested.get(column) or ""
-            chosen = st.selectbox(column or f"({i + 1})", options, index=options.index(preset), key=f"zuordnung-{i}",
+            chosen = st.selectbox(column or f"({i + 1})", options, index=options.index(preset), key=f"zuordnung-{column or i + 1}",
                                   format_func=lambda c: field_label(c) if c else tr("redaktion.import_nicht_uebernehmen"))
             mapping[column] = chosen or None
     return mapping
@@ -354,7 +354,8 @@ def import_source(upload) -> tuple[bytes | str, dict[str, str | None] | None, ob
         st.info(notice, icon=":material/info:")
     mapping = mapping_editor(table.header, suggest_mapping(table.header, store.import_mapping()))
     try:
-        text = table_to_offers_csv(table, mapping)
+        stored = {row["id"]: row for row in store.all_offers().to_dict("records")}
+        text = table_to_offers_csv(table, mapping, stored)
     except ValueError as exc:
         plain_alert(str(exc), "error")
         return None
@@ -379,6 +380,9 @@ with tab_import:
                    for r in report.rejected.itertuples()])
         st.dataframe(pd.DataFrame(rows).sort_values(row) if rows else pd.DataFrame(), hide_index=True)
         if len(report.rejected):
+            # the table cuts long reasons off: the first ones in full below it, all of them in the download
+            for r in report.rejected.head(20).itertuples():
+                plain_alert(f"{row} {row_of(r.zeile)}: {r.grund}")
             st.download_button(tr("redaktion.abgelehnte_laden"), report.rejected_csv(), file_name="abgelehnt.csv",
                                mime="text/csv")
         if st.button(tr("redaktion.import_ausfuehren"), type="primary", disabled=not (report.added or report.updated)):

@@ -1094,8 +1094,13 @@ def suggest_mapping(header: list[str], known: Mapping[str, str | None] | None = 
     return result
 
 
-def table_to_offers_csv(table: SheetTable, mapping: Mapping[str, str | None]) -> str:
-    """CSV text with all ``OFFER_COLUMNS`` (in order) holding the mapped spreadsheet columns; others empty.
+def table_to_offers_csv(table: SheetTable, mapping: Mapping[str, str | None],
+                        existing: Mapping[str, Mapping[str, object]] | None = None) -> str:
+    """CSV text with all ``OFFER_COLUMNS`` (in order) holding the mapped spreadsheet columns.
+
+    Columns the workbook does not fill stay empty for a new offer; for an offer that ``existing`` (id → stored
+    offer) already holds they keep the stored value — a city's list with six columns must not empty the other
+    fields of every offer it updates.
 
     A row that is empty in every mapped column is left out. The text goes unchanged to the offer loader,
     which treats it as data (nothing is evaluated, a leading ``=`` is just a character). The CSV line on which
@@ -1129,6 +1134,9 @@ def table_to_offers_csv(table: SheetTable, mapping: Mapping[str, str | None]) ->
         values = [cells[source[c]] if c in source and source[c] < len(cells) else "" for c in OFFER_COLUMNS]
         if not any(values):
             continue
+        stored = (existing or {}).get(values[OFFER_COLUMNS.index("id")].strip())
+        if stored is not None:
+            values = [v if c in source else str(stored.get(c, "") or "") for c, v in zip(OFFER_COLUMNS, values)]
         # One kind of line break, so that counting "\n" below counts what the CSV reader counts as lines
         # (cell_text already does this; a hand-made table may not).
         values = [v.replace("\r\n", "\n").replace("\r", "\n") if "\r" in v else v for v in values]

@@ -544,8 +544,9 @@ class Store:
 
     # --- spreadsheet imports -----------------------------------------------------------------------------
 
-    def import_mapping(self) -> dict[str, str]:
-        """The column mapping of the last spreadsheet import (their header → our column), offered again next time."""
+    def import_mapping(self) -> dict[str, str | None]:
+        """The column mappings of earlier spreadsheet imports (their header → our column, or ``None`` for a column
+        the editor chose not to import — internal remarks must stay out next time too)."""
         import json
 
         with self.engine.connect() as conn:
@@ -554,13 +555,15 @@ class Store:
             mapping = json.loads(stored) if stored else {}
         except ValueError:
             return {}
-        return {str(k): str(v) for k, v in mapping.items() if v in OFFER_COLUMNS} if isinstance(mapping, dict) else {}
+        if not isinstance(mapping, dict):
+            return {}
+        return {str(k): (v if v in OFFER_COLUMNS else None) for k, v in mapping.items()}
 
     def save_import_mapping(self, mapping: dict[str, str | None]) -> None:
         """Remember a spreadsheet's column mapping (merged into the earlier ones: another list may use other names)."""
         import json
 
-        merged = {**self.import_mapping(), **{k: v for k, v in mapping.items() if v in OFFER_COLUMNS}}
+        merged = {**self.import_mapping(), **{k: (v if v in OFFER_COLUMNS else None) for k, v in mapping.items()}}
         with self.engine.begin() as conn:
             conn.execute(meta_table.delete().where(meta_table.c.schluessel == "import_zuordnung"))
             conn.execute(meta_table.insert().values(schluessel="import_zuordnung",

@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import FakeServer
 
 import geo.exchange.geocode
 from geo.__main__ import main
@@ -40,21 +41,6 @@ DAY = date(2026, 11, 24)
 
 def answer(name: str):
     return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-
-
-class FakeServer:
-    """Answers by the ``street`` parameter; records every call (the transport of :func:`geocode_offers`)."""
-
-    def __init__(self, by_street: dict[str, object]):
-        self.by_street = by_street
-        self.calls: list[dict] = []
-
-    def __call__(self, url: str, params: dict) -> object:
-        self.calls.append(params)
-        value = self.by_street[params["street"]]
-        if isinstance(value, Exception):
-            raise value
-        return value
 
 
 def write_offers(path: Path, rows: list[dict]) -> None:
