@@ -64,7 +64,7 @@ def dataset() -> Dataset:
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _dataset(version: str) -> Dataset:
-    return load_dataset(settings())
+    return load_dataset(settings(), readable_store())  # None: load_dataset finds out why and falls back
 
 
 @st.cache_resource(show_spinner=False)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import sqlalchemy as sa
 
 from geo.analysis.filters import SEARCH_TEXT, search_haystack
 from geo.analysis.join import assign_districts
@@ -55,8 +56,12 @@ class Dataset:
         return is_schematic(self.districts)
 
 
-def load_dataset(settings: Settings) -> Dataset:
-    """Load districts, offers and indicators; raises :class:`geo.data.problems.DataFileError` if a file is unusable."""
+def load_dataset(settings: Settings, store: Store | None = None) -> Dataset:
+    """Load districts, offers and indicators; raises :class:`geo.data.problems.DataFileError` if a file is unusable.
+
+    ``store``: the offer store already open in this process (the app keeps one); without it a store is opened
+    for this load and closed afterwards.
+    """
     districts = read_districts(settings.stadtteile_path, settings.stadtteile_name_column, settings.stadtteile_id_column)
     store_problem, snapshot_time = None, None
     if settings.database_url:
@@ -64,7 +69,7 @@ def load_dataset(settings: Settings) -> Dataset:
         # fails only when the rules changed, e.g. another city outline). Named like the seed file so that pages
         # find its report; line numbers then count in the store's export (ordered by id), not in that file.
         try:
-            text = open_store(settings).offers_csv()
+            text = _offers_text(store, settings)
             write_snapshot(snapshot_path(settings), text)
         except StoreUnavailable as exc:
             store_problem = exc
@@ -93,6 +98,26 @@ def load_dataset(settings: Settings) -> Dataset:
         store_problem=store_problem,
         snapshot_time=snapshot_time,
     )
+
+
+def _offers_text(store: Store | None, settings: Settings) -> str:
+    """The store's offers as CSV text, from ``store`` or from a store opened (and its connections closed) here.
+
+    A store that was readable when opened can be damaged since (a truncated file): that is
+    :class:`~geo.store.offer_store.StoreUnavailable` as well, never a database traceback on a public page.
+    """
+    own = store is None
+    if store is None:
+        store = open_store(settings)
+    try:
+        return store.offers_csv()
+    except sa.exc.SQLAlchemyError as exc:
+        where = store.engine.url.render_as_string(hide_password=True)
+        raise StoreUnavailable(f"nicht lesbar ({str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}).",
+                               where) from exc
+    finally:
+        if own:
+            store.engine.dispose()
 
 
 def open_store(settings: Settings) -> Store:
