@@ -1,8 +1,9 @@
 """geo.store.backup and ``python -m geo sicherung / wiederherstellen``: a store with edits, ended offers,
 suggestions, measure states, login locks and history is backed up, lost, restored — and every row is back.
 
-SQLite always; PostgreSQL (pg_dump/pg_restore) on the throwaway cluster of tests/store/conftest.py (slow).
+SQLite always; PostgreSQL (pg_dump/pg_restore) on the throwaway cluster of test_offer_store.py (slow).
 """
+# ruff: noqa: F811  (the store fixtures are imported from test_offer_store and then named as test arguments)
 from __future__ import annotations
 
 import hashlib
@@ -11,13 +12,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from test_offer_store import ANGEBOTE, backend, db_url, open_store, postgres_server, store  # noqa: F401
 
 from geo.__main__ import main
 from geo.store.accounts import StoreThrottle
 from geo.store.backup import BackupError, backup, restore
 from geo.store.offer_store import Store, metadata, sqlite_path
-
-ANGEBOTE = Path(__file__).resolve().parents[2] / "data" / "angebote.csv"
 
 
 def every_row(url: str) -> dict[str, list[tuple]]:
