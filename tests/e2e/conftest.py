@@ -225,6 +225,12 @@ def wait_for_map(page, timeout_ms: int = FIRST_LOAD_MS) -> None:
     frame = map_frame(page)
     frame.locator(".leaflet-container").wait_for(state="visible", timeout=timeout_ms)
     frame.locator(".qk-marker, .qk-cluster").first.wait_for(state="visible", timeout=timeout_ms)
+    # The component adds leaflet.css as a <link> after the markers may already be drawn; until it applies,
+    # panes have no z-index and controls no layout, so a test would measure an unstyled map.
+    container = frame.locator(".leaflet-container")
+    wait_until(lambda: container.evaluate(
+        "el => getComputedStyle(el.querySelector('.leaflet-marker-pane')).zIndex !== 'auto'"),
+        timeout_s=timeout_ms / 1000, message="leaflet.css applied in the map frame")
 
 
 def center_map(page) -> None:
