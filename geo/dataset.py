@@ -16,8 +16,8 @@ from geo.config import Settings, load_settings
 from geo.data.districts import is_schematic, read_districts
 from geo.data.indicators import read_indicators
 from geo.data.offers import MAX_OFFERS_FILE_BYTES, check_file_size, parse_offers, read_offers
-from geo.data.problems import Problem
-from geo.store.offer_store import Store, StoreUnavailable, default_sqlite_path, sqlite_path
+from geo.data.problems import DataFileError, Problem
+from geo.store.offer_store import PUBLICATION_KINDS, Store, StoreUnavailable, default_sqlite_path, sqlite_path
 from geo.text import german_sort_key
 
 log = logging.getLogger("quartierskarte")
@@ -33,6 +33,8 @@ class LoadedFile:
     shipped: bool
     shipped_path: Path
     """The file that ships in ``data/`` for this role (documented in ``data/SOURCES.md``)."""
+    publication: dict | None = None
+    """Set when the file was published in the Redaktion: ``nr``, ``dateiname``, ``quelle``, ``von``, ``am``."""
 
 
 @dataclass
@@ -55,28 +57,50 @@ class Dataset:
     def schematic(self) -> bool:
         return is_schematic(self.districts)
 
+    @property
+    def district_source(self) -> str:
+        """Whose district geometry this is (the ``quelle`` of the districts, distinct values joined by "; "):
+        what pages, posters and exports name once the geometry is no longer the shipped schematic one."""
+        return "; ".join(dict.fromkeys(str(q).strip() for q in self.districts["quelle"] if str(q).strip()))
+
 
 def load_dataset(settings: Settings, store: Store | None = None) -> Dataset:
     """Load districts, offers and indicators; raises :class:`geo.data.problems.DataFileError` if a file is unusable.
 
     ``store``: the offer store already open in this process (the app keeps one); without it a store is opened
-    for this load and closed afterwards.
+    for this load and closed afterwards. With a store, districts and indicators published in the Redaktion
+    replace the configured files (see :func:`published_path`).
     """
-    districts = read_districts(settings.stadtteile_path, settings.stadtteile_name_column, settings.stadtteile_id_column)
     store_problem, snapshot_time = None, None
+    published: dict[str, dict | None] = {}
+    text = ""
     if settings.database_url:
         # The store holds validated offers; reading them through the same loader keeps one set of rules (a row
         # fails only when the rules changed, e.g. another city outline). Named like the seed file so that pages
         # find its report; line numbers then count in the store's export (ordered by id), not in that file.
         try:
-            text = _offers_text(store, settings)
+            text, published = _read_store(store, settings)
             write_snapshot(snapshot_path(settings), text)
+            for kind, publication in published.items():
+                write_published(settings, kind, publication)
         except StoreUnavailable as exc:
             store_problem = exc
             text, snapshot_time = read_snapshot(snapshot_path(settings))
+            published = {kind: read_published(settings, kind) for kind in PUBLICATION_KINDS}
             log.error("%s %s Öffentliche Seiten zeigen %s.", exc, exc.restore,
                       f"den letzten guten Stand vom {snapshot_time:%Y-%m-%d %H:%M} UTC" if snapshot_time
                       else "keine Angebote (kein letzter guter Stand vorhanden)")
+    publication_problems: list[Problem] = []
+    districts = None
+    if published.get("stadtteile"):
+        try:
+            districts = read_districts(published_path(settings, "stadtteile"), "name", "id")
+        except DataFileError as exc:  # checked before publishing: only a changed loader gets here
+            publication_problems.append(_unusable_publication(published.pop("stadtteile"), exc))
+    if districts is None:
+        districts = read_districts(settings.stadtteile_path, settings.stadtteile_name_column,
+                                   settings.stadtteile_id_column)
+    if settings.database_url:
         offers = parse_offers(text, Path(settings.angebote_path).name, settings.gemeinde_path)
         if store_problem is not None and snapshot_time is None:
             # the empty stand-in is not the offers file: "angebote.csv enthält keine Angebote" would blame a file
@@ -85,7 +109,15 @@ def load_dataset(settings: Settings, store: Store | None = None) -> Dataset:
     else:
         check_file_size(settings.angebote_path, MAX_OFFERS_FILE_BYTES)
         offers = read_offers(settings.angebote_path, settings.gemeinde_path)
-    indicators = read_indicators(settings.sozialatlas_path, set(districts.districts["id"]))
+    known_ids = set(districts.districts["id"])
+    indicators = None
+    if published.get("sozialatlas"):
+        try:
+            indicators = read_indicators(published_path(settings, "sozialatlas"), known_ids)
+        except DataFileError as exc:
+            publication_problems.append(_unusable_publication(published.pop("sozialatlas"), exc))
+    if indicators is None:
+        indicators = read_indicators(settings.sozialatlas_path, known_ids)
     joined = assign_districts(offers.offers, districts.districts, offers.datei)
     joined.offers[SEARCH_TEXT] = search_haystack(joined.offers)  # once per load, not per keystroke
     return Dataset(
@@ -93,15 +125,23 @@ def load_dataset(settings: Settings, store: Store | None = None) -> Dataset:
         offers=joined.offers,
         indicators=indicators.indicators,
         rejected={districts.datei: districts.rejected, offers.datei: offers.rejected, indicators.datei: indicators.rejected},
-        problems=[*districts.problems, *offers.problems, *joined.problems, *indicators.problems],
-        files=loaded_files(settings),
+        problems=[*publication_problems, *districts.problems, *offers.problems, *joined.problems, *indicators.problems],
+        files=loaded_files(settings, published),
         store_problem=store_problem,
         snapshot_time=snapshot_time,
     )
 
 
-def _offers_text(store: Store | None, settings: Settings) -> str:
-    """The store's offers as CSV text, from ``store`` or from a store opened (and its connections closed) here.
+def _unusable_publication(publication: dict | None, exc: DataFileError) -> Problem:
+    number = publication["nr"] if publication else "?"
+    log.error("Veröffentlichung Nr. %s kann nicht gelesen werden: %s", number, exc)
+    return Problem(f"Veröffentlichung Nr. {number}", None, None,
+                   f"kann nicht gelesen werden ({exc}); die konfigurierte Datei gilt weiter.")
+
+
+def _read_store(store: Store | None, settings: Settings) -> tuple[str, dict[str, dict | None]]:
+    """The store's offers as CSV text and the publications in use, from ``store`` or from a store opened (and
+    its connections closed) here.
 
     A store that was readable when opened can be damaged since (a truncated file): that is
     :class:`~geo.store.offer_store.StoreUnavailable` as well, never a database traceback on a public page.
@@ -110,7 +150,7 @@ def _offers_text(store: Store | None, settings: Settings) -> str:
     if store is None:
         store = open_store(settings)
     try:
-        return store.offers_csv()
+        return store.offers_csv(), {kind: store.active_publication(kind) for kind in PUBLICATION_KINDS}
     except sa.exc.SQLAlchemyError as exc:
         where = store.engine.url.render_as_string(hide_password=True)
         raise StoreUnavailable(f"nicht lesbar ({str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}).",
@@ -136,6 +176,53 @@ def snapshot_path(settings: Settings) -> Path:
     return database.with_name(f"{database.stem}-letzter-stand.csv")
 
 
+PUBLISHED_SUFFIX = {"stadtteile": "stadtteile.geojson", "sozialatlas": "sozialatlas.csv"}
+
+
+def published_path(settings: Settings, kind: str) -> Path:
+    """Where the publication of ``kind`` in use is kept as a file (beside the last good copy of the offers): the
+    loaders read it like any configured file, and it still serves when the store cannot be read."""
+    snapshot = snapshot_path(settings)
+    return snapshot.with_name(f"{snapshot.name.removesuffix('-letzter-stand.csv')}-{PUBLISHED_SUFFIX[kind]}")
+
+
+def write_published(settings: Settings, kind: str, publication: dict | None) -> None:
+    """Keep the publication in use as a file (content and, beside it, who published it when), or remove the
+    files once none is in use (withdrawn: the configured file applies again)."""
+    import json
+
+    from geo.data.fileio import write_atomic
+
+    path = published_path(settings, kind)
+    about = path.with_name(path.name + ".json")
+    try:
+        if publication is None:
+            path.unlink(missing_ok=True)
+            about.unlink(missing_ok=True)
+            return
+        info = json.dumps({k: v for k, v in publication.items() if k != "inhalt"}, ensure_ascii=False, sort_keys=True)
+        if path.exists() and about.exists() and about.read_text(encoding="utf-8") == info:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, lambda tmp: tmp.write_text(publication["inhalt"], encoding="utf-8"))
+        write_atomic(about, lambda tmp: tmp.write_text(info, encoding="utf-8"))
+    except OSError as exc:
+        log.warning("Veröffentlichung %s nicht als Datei %s geschrieben: %s", kind, path, exc)
+
+
+def read_published(settings: Settings, kind: str) -> dict | None:
+    """Who published the file kept for ``kind`` (see :func:`write_published`), or ``None`` if there is none."""
+    import json
+
+    path = published_path(settings, kind)
+    try:
+        if path.exists():
+            return dict(json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8")))
+    except (OSError, ValueError) as exc:
+        log.warning("Angaben zur Veröffentlichung %s nicht lesbar: %s", kind, exc)
+    return None
+
+
 def write_snapshot(path: Path, text: str) -> None:
     """Keep ``text`` (the store's offers as CSV) as the last good copy, written atomically and only on change."""
     from geo.data.fileio import write_atomic
@@ -159,13 +246,22 @@ def read_snapshot(path: Path) -> tuple[str, datetime | None]:
         return ",".join(OFFER_COLUMNS) + "\n", None
 
 
-def loaded_files(settings: Settings) -> tuple[LoadedFile, ...]:
-    """The three input files of ``settings``, each marked shipped or not by comparing with the default settings."""
+def loaded_files(settings: Settings, published: dict[str, dict | None] | None = None) -> tuple[LoadedFile, ...]:
+    """The three input files of ``settings``, each marked shipped or not by comparing with the default settings;
+    a kind published in the Redaktion (``published``) names that publication instead."""
     shipped = load_settings({})
+    published = published or {}
     pairs = (("angebote", settings.angebote_path, shipped.angebote_path),
              ("stadtteile", settings.stadtteile_path, shipped.stadtteile_path),
              ("sozialatlas", settings.sozialatlas_path, shipped.sozialatlas_path))
-    return tuple(LoadedFile(role, Path(path), _same_file(path, default), Path(default)) for role, path, default in pairs)
+    files = []
+    for role, path, default in pairs:
+        publication = published.get(role)
+        if publication:
+            files.append(LoadedFile(role, published_path(settings, role), False, Path(default), publication))
+        else:
+            files.append(LoadedFile(role, Path(path), _same_file(path, default), Path(default)))
+    return tuple(files)
 
 
 def _same_file(a: Path, b: Path) -> bool:

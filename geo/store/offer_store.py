@@ -79,6 +79,24 @@ login_failures_table = sa.Table(
 """One row per failed login (Unix seconds): in the store, so that a restart or a second app process neither
 forgets nor halves a lock. Only inserted and deleted — two processes failing at the same moment both count
 (see :class:`geo.store.accounts.StoreThrottle`)."""
+publications_table = sa.Table(
+    "veroeffentlichungen", metadata,
+    sa.Column("nr", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("art", sa.Text, nullable=False, index=True),
+    sa.Column("dateiname", sa.Text, nullable=False),
+    sa.Column("inhalt", sa.Text, nullable=False),
+    sa.Column("quelle", sa.Text, nullable=False),
+    sa.Column("pruefung", sa.Text, nullable=False, server_default=""),
+    sa.Column("von", sa.Text, nullable=False),
+    sa.Column("am", sa.Text, nullable=False),
+    sa.Column("zurueckgenommen_von", sa.Text, nullable=False, server_default=""),
+    sa.Column("zurueckgenommen_am", sa.Text, nullable=False, server_default=""),
+)
+"""Districts and indicators published in the Redaktion (``art``: :data:`PUBLICATION_KINDS`), normalised
+(GeoJSON in EPSG:4326, Sozialatlas CSV). The newest row of a kind that was not withdrawn is the one in use;
+withdrawing it brings back the one before (or the shipped file). Rows are never deleted: this table is the
+trail of who published what, and the audit table gets a row for every step as well."""
+PUBLICATION_KINDS = ("stadtteile", "sozialatlas")
 SUGGESTION_KINDS = ("neu", "fehler")
 SUGGESTION_STATES = ("offen", "uebernommen", "abgelehnt")
 MAX_SUGGESTION_CHARS = 2_000
@@ -104,6 +122,16 @@ class ConflictError(Exception):
                  "geaendert_von": last_change[name]["von"] if name in last_change else "",
                  "geaendert_am": last_change[name]["am"] if name in last_change else ""}
                 for name, value in self.mine.items()]
+
+
+class PublicationConflict(Exception):
+    """The publication an editor wanted to withdraw is no longer the one in use (a colleague published or
+    withdrew in between); nothing was changed. ``active`` is the one in use now (``None``: the shipped file)."""
+
+    def __init__(self, kind: str, expected: int | None, active: dict | None):
+        self.kind, self.expected, self.active = kind, expected, active
+        now = f"Nr. {active['nr']} von {active['von']} ({active['am']})" if active else "die mitgelieferte Datei"
+        super().__init__(f"Inzwischen gilt eine andere Veröffentlichung ({now}); nichts wurde zurückgenommen.")
 
 
 class StoreUnavailable(Exception):
@@ -568,6 +596,78 @@ class Store:
             conn.execute(meta_table.delete().where(meta_table.c.schluessel == "import_zuordnung"))
             conn.execute(meta_table.insert().values(schluessel="import_zuordnung",
                                                     wert=json.dumps(merged, ensure_ascii=False, sort_keys=True)))
+
+    # --- published districts and indicators ---------------------------------------------------------------
+
+    def publish(self, kind: str, filename: str, content: str, source: str, check: str, user: str) -> int:
+        """Put ``content`` (already checked and normalised) in use for ``kind``; returns its number.
+
+        ``source`` says whose data it is (shown on pages, posters and exports), ``check`` summarises the check
+        the editor saw. Audited as ``veroeffentlichung:<kind>`` with the number before and after.
+        """
+        if kind not in PUBLICATION_KINDS:
+            raise ValueError(f"art must be one of {PUBLICATION_KINDS}")
+        if not source.strip():
+            raise ValidationError(["Bitte die Quelle angeben (wessen Daten, Stand, Lizenz)."])
+        stamp = now_iso()
+        with self.engine.begin() as conn:
+            before = self._active_publication(conn, kind)
+            result = conn.execute(publications_table.insert().values(
+                art=kind, dateiname=strip_control_chars(filename)[:300], inhalt=content,
+                quelle=strip_control_chars(source).strip()[:1000], pruefung=check, von=user, am=stamp))
+            key = result.inserted_primary_key
+            assert key is not None
+            number = int(key[0])
+            conn.execute(audit_table.insert().values(
+                angebot_id=f"veroeffentlichung:{kind}", feld="veroeffentlichung",
+                alt=str(before["nr"]) if before else "mitgeliefert", neu=str(number), von=user, am=stamp,
+                vorgang="veroeffentlicht", version=number))
+        return number
+
+    def withdraw_publication(self, kind: str, user: str, expected: int) -> dict | None:
+        """Withdraw publication ``expected`` of ``kind``; returns the one in use afterwards (``None``: the shipped
+        file). Raises :class:`PublicationConflict` if ``expected`` is not the one in use any more."""
+        stamp = now_iso()
+        with self.engine.begin() as conn:
+            active = self._active_publication(conn, kind)
+            if active is None or active["nr"] != expected:
+                raise PublicationConflict(kind, expected, active)
+            changed = conn.execute(publications_table.update().where(
+                (publications_table.c.nr == expected) & (publications_table.c.zurueckgenommen_am == "")
+            ).values(zurueckgenommen_von=user, zurueckgenommen_am=stamp)).rowcount
+            if changed != 1:  # a colleague's withdrawal won the race
+                raise PublicationConflict(kind, expected, self._active_publication(conn, kind))
+            after = self._active_publication(conn, kind)
+            conn.execute(audit_table.insert().values(
+                angebot_id=f"veroeffentlichung:{kind}", feld="veroeffentlichung", alt=str(expected),
+                neu=str(after["nr"]) if after else "mitgeliefert", von=user, am=stamp, vorgang="zurueckgenommen",
+                version=expected))
+        return after
+
+    def active_publication(self, kind: str) -> dict | None:
+        """The publication of ``kind`` in use (all columns), or ``None`` when the shipped file is."""
+        with self.engine.connect() as conn:
+            return self._active_publication(conn, kind)
+
+    @staticmethod
+    def _active_publication(conn, kind: str) -> dict | None:
+        row = conn.execute(sa.select(publications_table).where(
+            (publications_table.c.art == kind) & (publications_table.c.zurueckgenommen_am == "")
+        ).order_by(publications_table.c.nr.desc()).limit(1)).mappings().first()
+        return dict(row) if row else None
+
+    def publications(self, kind: str | None = None) -> pd.DataFrame:
+        """Every publication (without its content), newest first, with ``aktiv`` marking the one in use."""
+        columns = [c for c in publications_table.columns if c.name != "inhalt"]
+        query = sa.select(*columns).order_by(publications_table.c.nr.desc())
+        if kind is not None:
+            query = query.where(publications_table.c.art == kind)
+        with self.engine.connect() as conn:
+            frame = pd.DataFrame([dict(r) for r in conn.execute(query).mappings()], columns=[c.name for c in columns])
+            active = {k: self._active_publication(conn, k) for k in PUBLICATION_KINDS}
+        in_use = {p["nr"] for p in active.values() if p}
+        frame.insert(0, "aktiv", frame["nr"].isin(in_use))
+        return frame
 
     # --- measures ----------------------------------------------------------------------------------------
 
