@@ -168,7 +168,8 @@ def _built_map(version: str, flt: OfferFilter, moment: datetime | None, indicato
     if int(has_location(shown).sum()) > MAX_MAP_MARKERS:
         shown = shown.iloc[0:0]
     return build_map(data.districts, shown, data.indicators, MapOptions(
-        indicator=indicator, tiles=settings().tiles, lang=ui_lang, focus_district=focus_district, locate=locate))
+        indicator=indicator, indicator_source=data.published_source("sozialatlas"), tiles=settings().tiles, lang=ui_lang,
+        focus_district=focus_district, locate=locate))
 
 
 def poster_bytes(district_id: str, page_format: str, print_lang: str, base_url: str, day: str) -> bytes:

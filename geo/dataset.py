@@ -57,6 +57,10 @@ class Dataset:
     def schematic(self) -> bool:
         return is_schematic(self.districts)
 
+    def published_source(self, role: str) -> str | None:
+        """The source the Redaktion gave for the publication of ``role`` in use (``None``: a configured file)."""
+        return next((f.publication["quelle"] for f in self.files if f.role == role and f.publication), None)
+
     @property
     def district_source(self) -> str:
         """Whose district geometry this is (the ``quelle`` of the districts, distinct values joined by "; "):

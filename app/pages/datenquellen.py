@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from app.state import tr
-from app.widgets.page import dataset_or_stop, footer
+from app.widgets.page import dataset_or_stop, footer, loaded_file_origin
 from geo.config import DATA_DIR
 from geo.data.sources_doc import sources_without
 
@@ -15,7 +15,7 @@ st.header(tr("quellen.geladen_titel"))
 loaded_rows = {"angebote": len(data.offers), "stadtteile": len(data.districts), "sozialatlas": len(data.indicators)}
 for loaded in data.files:
     rejected = len(data.rejected.get(loaded.path.name, ()))
-    origin = tr(f"quellen.herkunft_{loaded.role}") if loaded.shipped else tr("quellen.herkunft_betreiber", datei=loaded.path.name)
+    origin = loaded_file_origin(loaded)
     st.markdown(tr("quellen.datei_zeile", rolle=tr(f"fusszeile.rolle_{loaded.role}"), n=loaded_rows[loaded.role],
                    abgelehnt=rejected, herkunft=origin))
 

@@ -19,6 +19,7 @@ from geo.analysis.coverage import (
 from geo.analysis.join import has_location
 from geo.analysis.nearest import DETOUR_FACTOR
 from geo.config import HANDLUNGSFELD_BY_NAME, HANDLUNGSFELDER
+from geo.data.districts import geometry_note
 from geo.data.indicators import MAP_INDICATORS, bands_by_district, indicator_unit
 from geo.dataset import district_options
 from geo.exchange.csv_export import spreadsheet_csv
@@ -73,7 +74,7 @@ fields = flt.handlungsfelder or tuple(hf.name for hf in HANDLUNGSFELDER)
 selection = (", ".join(tr(f"handlungsfeld.{HANDLUNGSFELD_BY_NAME[f].key}") for f in fields)
              if len(fields) < len(HANDLUNGSFELDER) else tr("luecken.alle_angebote"))
 title = tr("luecken.png_titel", auswahl=selection, gehweg=walk_text)
-note = tr("luecken.png_hinweis", datum=date.today().isoformat())
+note = tr("luecken.png_hinweis", datum=date.today().isoformat(), grenzen=geometry_note(data.districts, ui_lang))
 st.download_button(tr("luecken.download_png"),
                    lambda: gap_map_png(grid, data.districts, offers, radius, title, note, ui_lang),
                    file_name=f"quartierskarte-luecken-{walk_m}m.png", mime="image/png", on_click="ignore")
@@ -82,13 +83,16 @@ with st.expander(tr("luecken.methoden_titel")):
     located = offers[has_location(offers)]
     approx = int(located["lage_genauigkeit"].isin(["strasse", "stadtteil"]).sum())
     dates = sorted({str(d) for d in data.indicators.loc[data.indicators["indikator"] == need, "stichtag"] if d})
-    indicator_dates = "; ".join(tr("luecken.kennzahl", name=tr(f"indikator.{key}"), stichtag=", ".join(sorted(
+    published = data.published_source("sozialatlas")
+    indicator_dates = "; ".join(tr("luecken.kennzahl_quelle" if published else "luecken.kennzahl",
+                                   name=tr(f"indikator.{key}"), quelle=published or "", stichtag=", ".join(sorted(
         {str(d) for d in data.indicators.loc[data.indicators["indikator"] == key, "stichtag"] if d})) or "–")
         for key in MAP_INDICATORS)
     population_dates = sorted(d for d in table["einwohner_stichtag"] if d)
     if population_dates:
         indicator_dates += " " + tr("luecken.einwohner_stichtage", von=population_dates[0], bis=population_dates[-1])
     st.markdown(tr("luecken.methoden", umweg=format_number(DETOUR_FACTOR, 1, ui_lang), ungefaehr=approx,
-                   verortet=len(located), ohne_ort=len(offers) - len(located), kennzahlen=indicator_dates))
+                   verortet=len(located), ohne_ort=len(offers) - len(located), kennzahlen=indicator_dates,
+                   grenzen=geometry_note(data.districts, ui_lang)))
 write_view_to_url(flt)
 footer()

@@ -17,6 +17,7 @@ from geo.analysis.comparison import (
     small_multiples_png,
 )
 from geo.analysis.overview import district_overview
+from geo.data.districts import geometry_note
 from geo.data.indicators import MAP_INDICATORS
 from geo.dataset import district_options
 from geo.exchange.csv_export import spreadsheet_csv
@@ -90,7 +91,7 @@ st.download_button(tr("vergleich.download_png"), lambda: charts_png(series, city
                    file_name=f"quartierskarte-vergleich-{'-'.join(ids)}.png", mime="image/png", on_click="ignore")
 
 st.header(tr("vergleich.karten_titel"))
-st.caption(tr("vergleich.karten_hinweis"))
+st.caption(tr("vergleich.karten_hinweis", grenzen=geometry_note(data.districts, ui_lang)))
 # st.image writes no alt text: the image goes in as HTML with a description (WCAG 1.1.1)
 st.html(png_img_html(small_multiples_png(data.districts, current, ids, ui_lang),
                      tr("vergleich.karten_alt", liste=", ".join(names[i] for i in ids))))

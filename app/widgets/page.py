@@ -13,7 +13,7 @@ from geo.config import STATIC_DIR
 from geo.data.attributes import TIMEZONE
 from geo.data.legal import LEGAL_PAGES
 from geo.data.problems import DataFileError
-from geo.dataset import Dataset
+from geo.dataset import Dataset, LoadedFile
 from geo.i18n import DEFAULT_LANG, available_languages, html_lang, text_direction
 
 
@@ -110,12 +110,37 @@ def png_img_html(png: bytes, alt: str) -> str:
             'style="max-width: 100%; height: auto;">')
 
 
+def loaded_file_origin(loaded: LoadedFile) -> str:
+    """Where a loaded file comes from, for the Datenquellen page: shipped, published in the Redaktion (by whom,
+    when, with which source) or the operator's own file."""
+    if loaded.publication:
+        publication = loaded.publication
+        return tr("quellen.herkunft_veroeffentlicht", datum=local_date(publication["am"]), von=publication["von"],
+                  datei=publication["dateiname"], quelle=publication["quelle"])
+    if loaded.shipped:
+        return tr(f"quellen.herkunft_{loaded.role}")
+    return tr("quellen.herkunft_betreiber", datei=loaded.path.name)
+
+
+def local_date(stamp: str) -> str:
+    """An ISO timestamp (UTC) as the local date, ``dd.mm.yyyy`` (German offices' format in every language)."""
+    from datetime import datetime
+
+    try:
+        return f"{datetime.fromisoformat(stamp).astimezone(TIMEZONE):%d.%m.%Y}"
+    except ValueError:
+        return stamp
+
+
 def footer() -> None:
     """Credits for the data actually loaded: the shipped sources, or the operator's own files by name."""
     data = dataset()
     parts = []
     for loaded in data.files:
-        if loaded.shipped:
+        if loaded.publication:
+            parts.append(tr("fusszeile.veroeffentlicht", rolle=tr(f"fusszeile.rolle_{loaded.role}"),
+                            quelle=loaded.publication["quelle"]))
+        elif loaded.shipped:
             key = "stadtteile_schematisch" if loaded.role == "stadtteile" and data.schematic else loaded.role
             parts.append(tr(f"fusszeile.{key}"))
         else:

@@ -17,6 +17,7 @@ import shapely
 from geo.config import DISPLAY_CRS, METRIC_CRS
 from geo.data.problems import DataFileError, Problem
 from geo.formatting import format_number
+from geo.i18n import t
 from geo.text import slugify
 
 DISTRICT_COLUMNS = ("id", "name", "geometrie", "quelle")
@@ -123,6 +124,15 @@ def partition_problems(districts: gpd.GeoDataFrame, datei: str, tolerance_m2: fl
 def is_schematic(districts: gpd.GeoDataFrame) -> bool:
     """True if any district geometry is marked ``geometrie: schematisch``."""
     return bool((districts["geometrie"] == SCHEMATIC).any())
+
+
+def geometry_note(districts: gpd.GeoDataFrame, lang: str = "de") -> str:
+    """One sentence on whose district boundaries these are: "schematic, not official" for the shipped ones,
+    else the ``quelle`` of the file in use (e.g. the city's Stadtbezirke published in the Redaktion)."""
+    if is_schematic(districts):
+        return t("karte.hinweis_schematisch", lang)
+    sources = "; ".join(dict.fromkeys(str(q).strip() for q in districts["quelle"] if str(q).strip()))
+    return t("karte.grenzen_quelle", lang, quelle=sources or t("band.unbekannt", lang))
 
 
 def polygonal_part(geom):

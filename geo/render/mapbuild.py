@@ -22,7 +22,7 @@ from folium.template import Template
 
 from geo.analysis.join import has_location
 from geo.config import HANDLUNGSFELDER, METRIC_CRS, Handlungsfeld, TileSettings
-from geo.data.districts import is_schematic
+from geo.data.districts import geometry_note
 from geo.data.indicators import MAP_INDICATORS, Band, bands_by_district, indicator_unit
 from geo.i18n import t
 from geo.render.assets import CLUSTER_CSS, CLUSTER_JS, MAP_CSS, MAP_JS, ST_FOLIUM_ASSET_BASE, asset_links
@@ -39,6 +39,8 @@ OFFER_ROW_FIELDS = ("lat", "lon", "name", "traeger", "adresse", "stadtteil_name"
 class MapOptions:
     indicator: str | None = None
     """One of :data:`geo.data.indicators.MAP_INDICATORS` for a choropleth, or ``None``."""
+    indicator_source: str | None = None
+    """Whose indicators are shown when they were published in the Redaktion; ``None``: the shipped Sozialatlas."""
     tiles: TileSettings | None = None
     lang: str = "de"
     asset_base: str = ST_FOLIUM_ASSET_BASE
@@ -87,7 +89,7 @@ def build_map(
     district_labels(districts, lang).add_to(fmap)
     if options.indicator and indicators is not None:
         unit = indicator_unit(indicators, options.indicator)
-        HtmlControl(legend_html(options.indicator, colours, unit, lang), "bottomright", "qk-control qk-legend",
+        HtmlControl(legend_html(options.indicator, colours, unit, lang, options.indicator_source), "bottomright", "qk-control qk-legend",
                     summary=t("karte.legende", lang)).add_to(fmap)
 
     cluster = OfferCluster(options.asset_base, lang)
@@ -102,8 +104,7 @@ def build_map(
     n_unlocated = int((~has_location(offers)).sum())
     if n_unlocated:
         notes.append(t("karte.hinweis_ohne_ort", lang, n=n_unlocated))
-    if is_schematic(districts):
-        notes.insert(0, t("karte.hinweis_schematisch", lang))
+    notes.insert(0, geometry_note(districts, lang))
     HtmlControl("".join(f"<p>{html.escape(n)}</p>" for n in notes), "bottomleft", "qk-control qk-note",
                 summary=t("karte.hinweise", lang)).add_to(fmap)
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
@@ -211,14 +212,16 @@ def band_colours(bands: list[Band]) -> dict[Band, str]:
     return {b: CHOROPLETH_COLOURS[round(i * step)] for i, b in enumerate(distinct)}
 
 
-def legend_html(indicator: str, colours: dict[Band, str], unit: str, lang: str) -> str:
+def legend_html(indicator: str, colours: dict[Band, str], unit: str, lang: str, source: str | None = None) -> str:
+    """The choropleth legend; ``source``: whose indicators these are when not the shipped Sozialatlas figures."""
     rows = [f"<h2>{html.escape(t('indikator.' + indicator, lang))}</h2>"]
     for band, colour in sorted(colours.items(), key=lambda item: item[0].sort_key, reverse=True):
         rows.append(f'<div class="qk-legend-row"><span class="qk-swatch" style="background:{colour}"></span>'
                     f"{html.escape(band.label(unit, lang))}</div>")
     rows.append(f'<div class="qk-legend-row"><span class="qk-swatch" style="background:{NO_DATA_COLOUR}"></span>'
                 f"{html.escape(t('band.keine_angabe', lang))}</div>")
-    rows.append(f"<small>{html.escape(t('indikator.quelle_kurz', lang))}</small>")
+    note = t("indikator.quelle_veroeffentlicht", lang, quelle=source) if source else t("indikator.quelle_kurz", lang)
+    rows.append(f"<small>{html.escape(note)}</small>")
     return "".join(rows)
 
 

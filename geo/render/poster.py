@@ -20,6 +20,7 @@ from geo.analysis.join import has_location
 from geo.analysis.location import Location
 from geo.analysis.nearest import nearest_offers, offer_points
 from geo.config import HANDLUNGSFELD_BY_NAME, HANDLUNGSFELDER, METRIC_CRS
+from geo.data.districts import geometry_note
 from geo.dataset import Dataset
 from geo.i18n import available_languages, html_lang, t, text_direction
 from geo.render.offer_view import distance_text, walking_assumption
@@ -207,10 +208,8 @@ def _legend(lang: str) -> str:
     return f'<div class="legend">{"".join(items)}</div>'
 
 
-def _footer(lang: str, url: str, today: date, schematic: bool) -> str:
-    lines = [t("poster.stand", lang, datum=today.isoformat()), t("poster.quellen", lang)]
-    if schematic:
-        lines.append(t("karte.hinweis_schematisch", lang))
+def _footer(lang: str, url: str, today: date, districts: gpd.GeoDataFrame) -> str:
+    lines = [t("poster.stand", lang, datum=today.isoformat()), t("poster.quellen", lang), geometry_note(districts, lang)]
     text = "<br>".join(_e(line) for line in lines)
     return (f'<div class="foot"><img src="{qr_svg(url)}" alt="{_e(t("poster.qr_alt", lang))}">'
             f'<div><strong>{_e(t("poster.qr_text", lang))}</strong><br><span dir="ltr">{_e(url)}</span><br>{text}</div></div>')
@@ -270,7 +269,7 @@ def poster_html(data: Dataset, district_id: str, page_format: str = "A4", lang: 
         parts.append(_table([_offer_row(None, row, lang, t("poster.in_stadtteil", lang, stadtteil=row.get("stadtteil_name") or "–")
                                         + " · " + distance_text(row["distanz_m"], row["gehminuten"], row["lage_genauigkeit"], lang))
                              for _, row in nearby.iterrows()], lang))
-    parts.append(_footer(lang, live_url(base_url, lang, st=district_id), today, data.schematic))
+    parts.append(_footer(lang, live_url(base_url, lang, st=district_id), today, data.districts))
     return _document(lang, page_format, "".join(parts), t("poster.titel", lang, stadtteil=name))
 
 
@@ -297,7 +296,7 @@ def handout_html(data: Dataset, location: Location, lang: str = "de", base_url: 
                                                                        row["lage_genauigkeit"], lang))
                              for i, (_, row) in enumerate(part.iterrows(), start=1)], lang))
     url = live_url(base_url, lang, ort=location.url_value())
-    parts.append(_footer(lang, url, today, data.schematic))
+    parts.append(_footer(lang, url, today, data.districts))
     return _document(lang, "A4", "".join(parts), t("poster.handout_titel", lang))
 
 

@@ -131,3 +131,21 @@ def test_a_store_broken_after_publishing_still_shows_the_published_districts(set
     assert data.store_problem is not None
     assert not data.schematic and data.district_source == CITY_SOURCE
     assert data.files[1].publication["von"] == "anna"
+
+
+def test_map_poster_and_legend_name_the_published_sources_instead_of_schematic(settings, store):
+    from geo.data.districts import geometry_note
+    from geo.render.mapbuild import MapOptions, build_map
+    from geo.render.poster import poster_html
+
+    store.publish("stadtteile", "Stadtbezirke.gpkg", official_districts(), CITY_SOURCE, "", "anna")
+    store.publish("sozialatlas", "sozialatlas-2026.xlsx", indicators_with("baerenkaempen", "kinderarmut", "38.5"),
+                  "Sozialatlas der Stadt Minden 2026 (Test)", "", "anna")
+    data = load_dataset(settings, store)
+    assert geometry_note(data.districts, "en") == f"District borders: {CITY_SOURCE}."
+    page = build_map(data.districts, data.offers, data.indicators, MapOptions(
+        indicator="kinderarmut", indicator_source=data.published_source("sozialatlas"))).get_root().render()
+    assert f"Stadtteilgrenzen: {CITY_SOURCE}." in page and "nicht amtlich" not in page
+    assert "Quelle: Sozialatlas der Stadt Minden 2026 (Test)." in page and "1.1.2018" not in page
+    poster = poster_html(data, "baerenkaempen", "A4", "de")
+    assert CITY_SOURCE in poster and "nicht amtlich" not in poster
