@@ -7,7 +7,9 @@ import streamlit as st
 
 from app.cache import gazetteer, offer_store, offers_changed, oidc_configured, settings, throttle
 from app.state import tr
+from app.widgets.geocoding import geocoding_panel
 from app.widgets.page import dataset_or_stop, footer, plain_alert
+from app.widgets.publish import publications_panel
 from geo.analysis.location import place_choices
 from geo.config import HANDLUNGSFELD_BY_NAME, HANDLUNGSFELDER
 from geo.data.attributes import TIMEZONE, ZIELGRUPPEN, target_groups
@@ -184,9 +186,10 @@ def show_conflict(place: str, exc: ConflictError) -> None:
         st.rerun()
 
 
-tab_check, tab_edit, tab_import, tab_queue, tab_measures, tab_history = st.tabs(
+tab_check, tab_edit, tab_import, tab_queue, tab_measures, tab_history, tab_geocode, tab_publish = st.tabs(
     [tr("redaktion.tab_pruefen"), tr("redaktion.tab_bearbeiten"), tr("redaktion.tab_import"),
-     tr("redaktion.tab_vorschlaege"), tr("redaktion.tab_massnahmen"), tr("redaktion.tab_verlauf")])
+     tr("redaktion.tab_vorschlaege"), tr("redaktion.tab_massnahmen"), tr("redaktion.tab_verlauf"),
+     tr("verorten.tab"), tr("veroeffentlichen.tab")])
 
 with tab_check:
     st.write(tr("redaktion.pruefen_text"))
@@ -430,4 +433,10 @@ with tab_history:
     st.dataframe(history.tail(500).iloc[::-1], hide_index=True, width="stretch")
     st.download_button(tr("redaktion.verlauf_laden"), spreadsheet_csv(history), file_name="aenderungen.csv",
                        mime="text/csv")
+
+with tab_geocode:
+    geocoding_panel(store, user)
+
+with tab_publish:
+    publications_panel(store, user, data)
 footer()

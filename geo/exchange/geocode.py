@@ -11,6 +11,10 @@ date and licence; a re-run asks nothing twice) → :func:`usable` (inside the ci
 outline, house or street level) → with ``--apply`` :func:`apply_to_csv_text`
 writes a copy of the offers file where only improved rows change.
 
+The Redaktion asks with the same loop (:func:`propose_locations`): offers from
+the store instead of a file, and every improvement comes back as a
+:class:`LocationProposal` for the editor to review before it is saved.
+
 Coordinates are WGS84 longitude/latitude in degrees (EPSG:4326), as Nominatim
 returns them; the inside-Minden test runs on the outline in EPSG:4326
 (:func:`geo.data.outline.lonlat_inside`). Licence of the answers: ODbL 1.0,
@@ -20,15 +24,17 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from geo.config import DATA_DIR, PROJECT_DIR
 from geo.data.csvtext import binary_kind, decode_csv_bytes, iter_records, sniff_delimiter
 from geo.data.fileio import write_atomic
 from geo.data.outline import OUTLINE_PATH, lonlat_inside
@@ -65,6 +71,13 @@ REJECTION_LABELS = {
     OUTSIDE: "außerhalb Minden", TOO_COARSE: "zu ungenau (weder Hausnummer noch Straße)",
     OTHER_STREET: "Treffer in einer anderen Straße", NO_RESULT: "kein Treffer", ERROR: "HTTP-/Netzfehler",
 }
+# Why an offer was not asked about (:attr:`GeocodeReport.not_asked_kinds`).
+NO_STREET, LIMIT_REACHED, RUN_STOPPED = "keine_strasse", "hoechstzahl", "abgebrochen"
+
+CACHE_PATH = DATA_DIR / "geocode_cache.csv"
+"""The cache of ``python -m geo geocode`` (its ``--cache`` default); the Redaktion uses the same file."""
+FALLBACK_CACHE_PATH = PROJECT_DIR / "var" / "geocode_cache.csv"
+"""Where the app keeps answers when ``data/`` is read-only (the systemd unit allows writing only in ``var/``)."""
 
 Fetch = Callable[[str, dict], object]
 """``fetch(base_url, params) -> parsed JSON``; raises :class:`geo.exchange.http.HttpJsonError`."""
@@ -388,6 +401,8 @@ class GeocodeReport:
     """offer id → (kind, German reason); kinds: :data:`REJECTION_LABELS`."""
     not_asked: dict[str, str] = field(default_factory=dict)
     """offer id → why no query was sent (no street in the address, ``--limit``, run stopped)."""
+    not_asked_kinds: dict[str, str] = field(default_factory=dict)
+    """offer id → :data:`NO_STREET`, :data:`LIMIT_REACHED` or :data:`RUN_STOPPED` (the reason of :attr:`not_asked`)."""
     stopped: str = ""
     """Why requests stopped early (429, repeated failures), else empty."""
     written: list[Path] = field(default_factory=list)
@@ -403,45 +418,109 @@ class GeocodeReport:
         return bool(self.failed) and not self.asked
 
 
-def geocode_offers(offers_path: Path, cache_path: Path, url: str, fetch: Fetch | None = None,
-                   sleep: Callable[[float], None] | None = None, today: date | None = None, limit: int | None = None,
-                   apply_to: Path | None = None, outline_path: Path = OUTLINE_PATH) -> GeocodeReport:
-    """Geocode the addresses of offers placed less precisely than an address; cache every answer.
+def plan_row(row: Mapping[str, str]) -> tuple[str, AddressQuery | None]:
+    """What a run does with one offer row: ``("fragen", query)``, ``("keine_strasse", None)`` (no street in the
+    address: reported as not asked) or ``("auslassen", …)`` — already placed at an address, no address, or placed
+    on its street with an address that has no house number (a geocoder cannot give more: the request is saved)."""
+    current = _current_precision(row)
+    if not str(row.get("adresse", "") or "").strip() or current not in ASKED_PRECISIONS:
+        return "auslassen", None
+    query = query_for_address(str(row["adresse"]))
+    if query is None:
+        return NO_STREET, None
+    if current == "strasse" and not query.house_number:
+        return "auslassen", query
+    return "fragen", query
 
-    ``fetch`` (default :func:`fetch_nominatim`) and ``sleep`` (default
-    :func:`time.sleep`) are injected for offline tests. The cache is rewritten
-    atomically after every new answer, so an interrupted run loses nothing. With
-    ``apply_to``, a copy of the offers file with the improved rows is written
-    there. Raises :class:`GeocodeError` for unreadable input.
+
+def lacks_precise_location(row: Mapping[str, str]) -> bool:
+    """An offer with an address that is placed only by district, by street or not at all (the geocoder's work)."""
+    return bool(str(row.get("adresse", "") or "").strip()) and _current_precision(row) in ASKED_PRECISIONS
+
+
+@dataclass(frozen=True)
+class GeocodePlan:
+    """What a run over some offers would do before it asks anything (shown to the editor beforehand)."""
+
+    candidates: list[str]
+    """Offers that lack a precise location and have an address (:func:`lacks_precise_location`)."""
+    to_ask: list[str]
+    """Candidates whose query will be looked up (cache or server)."""
+    new_queries: list[str]
+    """Distinct queries of :attr:`to_ask` not in the cache yet: one request each (a run sends at most its limit)."""
+    no_street: list[str]
+    """Candidates whose address names no street: never sent."""
+
+
+def plan_geocoding(rows: Iterable[tuple[str, Mapping[str, str]]], cache: Mapping[str, Answer]) -> GeocodePlan:
+    """The :class:`GeocodePlan` for ``(offer id, row)`` pairs and the answers cached so far."""
+    candidates: list[str] = []
+    to_ask: list[str] = []
+    no_street: list[str] = []
+    new: dict[str, None] = {}  # insertion-ordered set of query keys
+    for offer_id, row in rows:
+        if lacks_precise_location(row):
+            candidates.append(offer_id)
+        action, query = plan_row(row)
+        if action == NO_STREET:
+            no_street.append(offer_id)
+        elif action == "fragen" and query is not None:
+            to_ask.append(offer_id)
+            if query.key not in cache:
+                new[query.key] = None
+    return GeocodePlan(candidates, to_ask, list(new), no_street)
+
+
+@dataclass(frozen=True)
+class _Improvement:
+    """One row the run would improve: its position in the input, the answer, the level and the changed fields."""
+
+    index: int
+    answer: Answer
+    precision: str
+    changes: dict[str, str]
+
+
+def _geocode_rows(rows: Sequence[tuple[str, dict[str, str]]], cache_path: Path, url: str, fetch: Fetch | None,
+                  sleep: Callable[[float], None] | None, today: date | None, limit: int | None, outline_path: Path,
+                  limit_reason: str, progress: Callable[[int, int], None] | None = None,
+                  ) -> tuple[GeocodeReport, list[_Improvement]]:
+    """The one loop of every run (command line and Redaktion): rows ``(offer id, row)`` → report and improvements.
+
+    At most one request per second (:data:`MIN_INTERVAL_S`), none twice (the cache at ``cache_path`` is rewritten
+    atomically after every new answer), at most ``limit`` new requests, stop after HTTP 429 or
+    :data:`MAX_FAILURES` failures in a row; only street- or house-level hits in the asked street inside the city
+    (:func:`usable`) that are more precise than the offer's location (:func:`improved_fields`) count.
+    ``progress(sent, planned)`` is called before the first and after every request.
     """
     fetch = fetch or fetch_nominatim
     sleep = sleep or time.sleep
     retrieved = (today or date.today()).isoformat()
-    raw, text, rows = _read_offers(offers_path)
-    if apply_to is not None:
-        apply_to_csv_text(text.text, {}, offers_path.name)  # missing columns are reported before any request
     cache = read_cache(cache_path)
+    planned = len(plan_geocoding(rows, cache).new_queries)
+    planned = min(planned, limit) if limit is not None else planned
     report = GeocodeReport()
-    updates: dict[int, dict[str, str]] = {}
+    improvements: list[_Improvement] = []
     failures, requests = 0, 0
-    for line, row in rows:
-        offer_id = row.get("id") or f"Zeile {line}"
-        current = row.get("lage_genauigkeit", "").strip().lower() or "unbekannt"
-        if not row.get("adresse", "").strip() or current not in ASKED_PRECISIONS:
-            continue
-        query = query_for_address(row["adresse"])
-        if query is None:
+    if progress is not None:
+        progress(0, planned)
+    for index, (offer_id, row) in enumerate(rows):
+        action, query = plan_row(row)
+        if action == NO_STREET:
             report.not_asked[offer_id] = "keine Straße in der Adresse erkannt"
+            report.not_asked_kinds[offer_id] = NO_STREET
             continue
-        if current == "strasse" and not query.house_number:
-            continue  # a street without house number cannot give more than the offer has: save the request
+        if action != "fragen" or query is None:
+            continue
         if query.key in cache:
             report.cached.append(offer_id)
         elif report.stopped:
             report.not_asked[offer_id] = "nicht angefragt: Lauf abgebrochen"
+            report.not_asked_kinds[offer_id] = RUN_STOPPED
             continue
         elif limit is not None and requests >= limit:
-            report.not_asked[offer_id] = f"nicht angefragt: --limit {limit} erreicht"
+            report.not_asked[offer_id] = limit_reason
+            report.not_asked_kinds[offer_id] = LIMIT_REACHED
             continue
         else:
             if requests:
@@ -460,6 +539,9 @@ def geocode_offers(offers_path: Path, cache_path: Path, url: str, fetch: Fetch |
                 elif failures >= MAX_FAILURES:
                     report.stopped = f"{MAX_FAILURES} Fehler in Folge; keine weiteren Anfragen."
                 continue
+            finally:
+                if progress is not None:
+                    progress(min(requests, planned), planned)
             failures = 0
             report.asked.append(offer_id)
             cache[query.key] = Answer(query.key, source, retrieved, hit)
@@ -470,17 +552,134 @@ def geocode_offers(offers_path: Path, cache_path: Path, url: str, fetch: Fetch |
             report.rejected[offer_id] = (kind, reason)
         elif change := improved_fields(row, answer, precision):
             report.used[offer_id] = precision
-            updates[line] = change
+            improvements.append(_Improvement(index, answer, precision, change))
         else:
-            report.not_better[offer_id] = current
+            report.not_better[offer_id] = _current_precision(row)
     if report.asked:
         report.written.append(cache_path)
+    return report, improvements
+
+
+def geocode_offers(offers_path: Path, cache_path: Path, url: str, fetch: Fetch | None = None,
+                   sleep: Callable[[float], None] | None = None, today: date | None = None, limit: int | None = None,
+                   apply_to: Path | None = None, outline_path: Path = OUTLINE_PATH) -> GeocodeReport:
+    """Geocode the addresses of offers placed less precisely than an address; cache every answer.
+
+    ``fetch`` (default :func:`fetch_nominatim`) and ``sleep`` (default
+    :func:`time.sleep`) are injected for offline tests. The cache is rewritten
+    atomically after every new answer, so an interrupted run loses nothing. With
+    ``apply_to``, a copy of the offers file with the improved rows is written
+    there. Raises :class:`GeocodeError` for unreadable input.
+    """
+    raw, text, rows = _read_offers(offers_path)
     if apply_to is not None:
+        apply_to_csv_text(text.text, {}, offers_path.name)  # missing columns are reported before any request
+    report, improvements = _geocode_rows([(row.get("id") or f"Zeile {line}", row) for line, row in rows], cache_path,
+                                         url, fetch, sleep, today, limit, outline_path,
+                                         limit_reason=f"nicht angefragt: --limit {limit} erreicht")
+    if apply_to is not None:
+        updates = {rows[i.index][0]: i.changes for i in improvements}
         result = apply_to_csv_text(text.text, updates, offers_path.name)
         data = _encode_like(result, raw, text.encoding)
         write_atomic(apply_to, lambda tmp: tmp.write_bytes(data))
         report.written.append(apply_to)
     return report
+
+
+@dataclass(frozen=True)
+class LocationProposal:
+    """A better location for one offer of the store, for the editor to accept or not (nothing is saved yet)."""
+
+    offer_id: str
+    name: str
+    address: str
+    current_precision: str
+    """``lage_genauigkeit`` of the offer now (``unbekannt``, ``stadtteil`` or ``strasse``)."""
+    precision: str
+    """Proposed ``lage_genauigkeit``: ``adresse`` (house number matched) or ``strasse``."""
+    lat: float
+    lon: float
+    """The hit in WGS84 degrees (EPSG:4326), inside the city outline."""
+    changes: dict[str, str]
+    """What saving writes (:func:`improved_fields`): ``lat``, ``lon``, ``lage_genauigkeit`` and ``quelle`` (the
+    offer's source with :attr:`note` appended)."""
+    note: str
+    """The text appended to ``quelle`` (:func:`quelle_note`): licence, date, query, OSM object, request URL."""
+    hit: str
+    """The geocoder's ``display_name`` of the hit (``treffer`` in the cache); untrusted text."""
+    query: str
+    source: str
+    """Request URL without credentials."""
+    retrieved: str
+    """ISO date of the answer (an earlier date when it came from the cache)."""
+    version: int | None
+    """The offer's store version the proposal was made for (``expected_version`` when saving); ``None`` if the row
+    had none."""
+
+    @property
+    def preselected(self) -> bool:
+        """Ticked for saving without the editor's choice: only house-number hits (a street-level hit places the offer
+        somewhere on its street and is left to the editor)."""
+        return self.precision == "adresse"
+
+
+def propose_locations(rows: Iterable[Mapping[str, object]], cache_path: Path, url: str, fetch: Fetch | None = None,
+                      sleep: Callable[[float], None] | None = None, today: date | None = None,
+                      limit: int | None = None, outline_path: Path = OUTLINE_PATH,
+                      progress: Callable[[int, int], None] | None = None,
+                      ) -> tuple[list[LocationProposal], GeocodeReport]:
+    """The run of :func:`geocode_offers` on offer rows (e.g. :meth:`geo.store.offer_store.Store.all_offers` records,
+    with ``version``): the same rules, the same cache, but instead of a file the improvements come back as
+    :class:`LocationProposal` objects, in the order of ``rows``. ``progress(sent, planned)`` reports the requests.
+    Raises :class:`GeocodeError` for a broken cache and :class:`OSError` when the cache cannot be written.
+    """
+    items = []
+    for number, row in enumerate(rows, start=1):
+        clean = {str(k): strip_control_chars("" if v is None else str(v)) for k, v in row.items()}
+        items.append((clean.get("id") or f"Zeile {number}", clean))
+    report, improvements = _geocode_rows(items, cache_path, url, fetch, sleep, today, limit, outline_path,
+                                         limit_reason=f"nicht angefragt: höchstens {limit} Anfragen je Lauf",
+                                         progress=progress)
+    proposals = []
+    for found in improvements:
+        offer_id, row = items[found.index]
+        hit = found.answer.hit
+        assert hit is not None  # improved_fields returns changes only for a hit
+        current = _current_precision(row)
+        version = row.get("version", "")
+        proposals.append(LocationProposal(
+            offer_id, row.get("name", ""), row.get("adresse", ""), current, found.precision, hit.lat, hit.lon,
+            found.changes, quelle_note(found.answer, found.precision, current), hit.label, found.answer.query,
+            found.answer.source, found.answer.retrieved, int(version) if version.isdigit() else None))
+    return proposals, report
+
+
+def app_cache_path(env: Mapping[str, str] | None = None, shared: Path | None = None,
+                   fallback: Path | None = None) -> Path:
+    """The cache file the app reads and writes.
+
+    ``QK_GEOCODER_CACHE`` in ``env`` (default: the process environment) if set; else ``shared`` (default
+    :data:`CACHE_PATH`, the command line's ``--cache`` default, so both share their answers) when its folder is
+    writable; else ``fallback`` (default :data:`FALLBACK_CACHE_PATH`: the systemd unit lets the app write only in
+    ``var/``), first filled with the shared file's answers that it lacks, so a read-only ``data/`` still saves
+    requests. The command line takes another file with ``--cache``.
+    """
+    env = os.environ if env is None else env
+    if configured := str(env.get("QK_GEOCODER_CACHE", "") or "").strip():
+        return Path(configured)
+    shared = shared if shared is not None else CACHE_PATH
+    fallback = fallback if fallback is not None else FALLBACK_CACHE_PATH
+    if os.access(shared.parent, os.W_OK):
+        return shared
+    if shared.exists():
+        own, theirs = read_cache(fallback), read_cache(shared)
+        if set(theirs) - set(own):
+            write_cache(fallback, {**theirs, **own})
+    return fallback
+
+
+def _current_precision(row: Mapping[str, str]) -> str:
+    return str(row.get("lage_genauigkeit", "") or "").strip().lower() or "unbekannt"
 
 
 def _read_offers(path: Path):

@@ -371,7 +371,7 @@ def test_logged_in_editor_marks_an_offer_as_still_current(editor_env):
     at.text_input[1].set_value("ein-langes-passwort")
     at.button[0].click().run()
     assert not at.exception, at.exception
-    assert len(at.tabs) == 6
+    assert len(at.tabs) == 8
     store = Store.open(f"sqlite:///{editor_env / 'qk.sqlite'}")
     oldest = store.stale(date.today()).iloc[0]
     at.button(key=f"ok-{oldest['id']}").click().run()

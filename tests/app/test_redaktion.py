@@ -70,7 +70,7 @@ def logged_in(name: str) -> AppTest:
     at.text_input[1].set_value(PASSWORD)
     at.button[0].click().run()
     assert not at.exception, at.exception
-    assert len(at.tabs) == 6, [e.value for e in at.error]
+    assert len(at.tabs) == 8, [e.value for e in at.error]
     return at
 
 
