@@ -5,12 +5,13 @@ import streamlit as st
 
 from app.pages.rechtliches import barrierefreiheit, datenschutz, impressum
 from app.state import tr
-from app.widgets.page import keep_language, language_picker
+from app.widgets.page import failover_notice, keep_language, language_picker
 
 # A local favicon: icon names and emoji would make Streamlit fetch an image from a font CDN.
 st.set_page_config(page_title=tr("app.titel"), page_icon=str(Path(__file__).parent / "static/qk/favicon.png"), layout="wide")
 language_picker()
 keep_language()
+failover_notice()
 navigation = st.navigation([
     st.Page("app/pages/karte.py", title=tr("seite.karte"), icon=":material/map:", default=True),
     st.Page("app/pages/angebote.py", title=tr("seite.angebote"), icon=":material/list:", url_path="angebote"),

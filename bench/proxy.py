@@ -20,6 +20,7 @@ from bench.load import Server, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 PROXY_SNIPPET = ROOT / "deploy" / "nginx" / "quartierskarte-proxy.conf"
+MAPS_SNIPPET = ROOT / "deploy" / "nginx" / "quartierskarte-maps.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
@@ -49,8 +50,7 @@ http {{
     fastcgi_temp_path {workdir}/fastcgi;
     uwsgi_temp_path {workdir}/uwsgi;
     scgi_temp_path {workdir}/scgi;
-    map $http_upgrade $connection_upgrade {{ default upgrade; "" close; }}
-    map $cookie_qk_prozess $qk_sticky {{ "" $request_id; default $cookie_qk_prozess; }}
+    include {MAPS_SNIPPET};
     upstream quartierskarte {{
         hash $qk_sticky consistent;
 {servers}

@@ -64,6 +64,25 @@ def dataset_or_stop() -> Dataset:
     return data
 
 
+FAILOVER_SHOWN = "qk_umgezogen_gemeldet"
+
+
+def failover_notice() -> None:
+    """Once per session: say so when this session began on another app process that has gone away.
+
+    nginx sets the cookie ``qk_sitzung`` to the process (``127.0.0.1:<port>``) when a session's WebSocket opens
+    (``deploy/nginx/quartierskarte-maps.conf``). When that process dies, Streamlit's page reconnects by itself and
+    nginx sends it here – with the old cookie still in the request. Everything saved is in the store; what the
+    visitor had typed but not saved, and downloads in preparation, were in the old process.
+    """
+    if st.session_state.get(FAILOVER_SHOWN):
+        return
+    st.session_state[FAILOVER_SHOWN] = True
+    served_by = str(st.context.cookies.get("qk_sitzung", "")).split(",")[-1].strip()
+    if served_by and served_by.rsplit(":", 1)[-1] != str(st.get_option("server.port")):
+        st.info(tr("app.anderer_prozess"), icon=":material/sync:")
+
+
 def plain_alert(text: str, kind: str = "warning") -> None:
     """A warning or error whose text contains data (offer names, values from a file, what a visitor typed):
     escaped HTML, never Markdown — Streamlit's alerts would render links and autolink any URL in it."""

@@ -21,7 +21,7 @@ from geo.i18n import t
 from geo.store.accounts import add_user
 from geo.store.offer_store import Store
 
-from .conftest import wait_for_app, wait_for_map, wait_until
+from .conftest import snap, wait_for_app, wait_for_map, wait_until
 from .test_browser import assert_clean
 from .test_redaktion import PASSWORDS, field, log_in, open_offer, save, wait_for_success
 
@@ -165,15 +165,25 @@ def test_when_a_process_dies_the_browser_continues_on_the_other_and_nothing_save
     port = int(answered.pop().rsplit(":", 1)[1])
     dying = city["a"] if city["a"].port == port else city["b"]
     before = Store.open(city["url"]).get(OFFER_ID)
+    session_cookie = {c["name"]: c["value"] for c in page.context.cookies()}.get("qk_sitzung", "")
+    assert session_cookie.endswith(f":{port}"), session_cookie  # set when the session's WebSocket opened
     stop_server(dying)
     # Streamlit's page reconnects by itself; nginx sends it to the remaining process, which restores the view
     # from the link (filter and location are in the URL).
     wait_until(lambda: page.locator('[data-testid="stMain"] h1').count() > 0
                and page.locator('[data-testid="stStatusWidget"]').count() == 0, timeout_s=60,
                message="the page back on the other process")
+    # The visitor carries on (a filter): the first run on the other process says so, once — the session (and
+    # anything typed but not saved) was in the process that died.
+    page.get_by_text(t("filter.kostenlos"), exact=True).click()
+    wait_for_app(page)
+    page.get_by_text(t("app.anderer_prozess")).wait_for(state="visible", timeout=30_000)
+    snap(page, "betrieb_anderer_prozess")
+    assert "hf=bildung" in page.evaluate("() => location.href")  # the view survived the move
     page.reload()
     wait_for_app(page)
     wait_for_map(page)
+    assert page.get_by_text(t("app.anderer_prozess")).count() == 0  # a reload on the new process is a new start
     assert "hf=bildung" in page.evaluate("() => location.href")
     assert Store.open(city["url"]).get(OFFER_ID) == before
     survivor = city["b"] if dying is city["a"] else city["a"]
