@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from geo.config import DATA_DIR
+from geo.config import DATA_DIR, load_settings
 
 DEFAULT_OSM_ENDPOINT = "https://overpass-api.de/api/interpreter"
 
@@ -299,8 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     geocode.add_argument("--angebote", default=str(DATA_DIR / "angebote.csv"),
                          help="Angebotsdatei (Standard: data/angebote.csv; wird nie überschrieben)")
-    geocode.add_argument("--cache", default=str(DATA_DIR / "geocode_cache.csv"),
-                         help="Antworten mit Abfrage-URL, Datum und Lizenz (Standard: data/geocode_cache.csv)")
+    geocode.add_argument("--cache", default=str(load_settings().geocoder_cache or DATA_DIR / "geocode_cache.csv"),
+                         help="Antworten mit Abfrage-URL, Datum und Lizenz (Standard: QK_GEOCODER_CACHE, sonst "
+                              "data/geocode_cache.csv; dieselbe Datei wie „Adressen verorten“ in der Redaktion)")
     geocode.add_argument("--url", default="", help="Such-URL, z. B. https://nominatim.openstreetmap.org/search "
                                                    "(Standard: QK_GEOCODER_URL; ohne URL ist die Geocodierung aus)")
     geocode.add_argument("--limit", type=int, default=None, help="höchstens so viele neue Anfragen")

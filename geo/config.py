@@ -87,6 +87,10 @@ class Settings:
     """Municipal outline; offer coordinates outside it are rejected."""
     geocoder_url: str | None = None
     """Nominatim-compatible search URL (e.g. ``https://nominatim.openstreetmap.org/search``); ``None``: no geocoding."""
+    geocoder_cache: Path | None = None
+    """The geocoder's answer cache (``QK_GEOCODER_CACHE``) shared by ``python -m geo geocode`` and the Redaktion;
+    ``None``: ``data/geocode_cache.csv`` where writable, else ``var/geocode_cache.csv``
+    (:func:`geo.exchange.geocode.app_cache_path`)."""
     legal_dir: Path = PROJECT_DIR / "config" / "rechtliches"
     """Folder with impressum.md, datenschutz.md, barrierefreiheit.md (``QK_RECHTSTEXTE``)."""
     database_url: str | None = None
@@ -129,6 +133,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         tiles=tiles,
         gemeinde_path=Path(env.get("QK_GEMEINDE", DATA_DIR / "minden_gemeinde.geojson")),
         geocoder_url=env.get("QK_GEOCODER_URL", "").strip() or None,
+        geocoder_cache=Path(cache) if (cache := env.get("QK_GEOCODER_CACHE", "").strip()) else None,
         public_url=env.get("QK_OEFFENTLICHE_URL", "").strip() or None,
         database_url=_database_url(env),
         users_path=Path(env.get("QK_BENUTZER", PROJECT_DIR / "var" / "benutzer.toml")),

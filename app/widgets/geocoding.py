@@ -94,7 +94,7 @@ def geocoding_panel(store: Store, user: User) -> None:
     rows = offers.to_dict("records")
     names = dict(zip(offers["id"], offers["name"]))
     try:
-        cache_path = geocode.app_cache_path()
+        cache_path = geocode.app_cache_path(settings().geocoder_cache)
         plan = plan_geocoding([(str(r["id"]), r) for r in rows], read_cache(cache_path))
     except (GeocodeError, OSError) as exc:
         plain_alert(tr("verorten.fehler", grund=str(exc)), "error")

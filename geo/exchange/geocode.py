@@ -654,18 +654,16 @@ def propose_locations(rows: Iterable[Mapping[str, object]], cache_path: Path, ur
     return proposals, report
 
 
-def app_cache_path(env: Mapping[str, str] | None = None, shared: Path | None = None,
-                   fallback: Path | None = None) -> Path:
+def app_cache_path(configured: Path | None = None, shared: Path | None = None, fallback: Path | None = None) -> Path:
     """The cache file the app reads and writes.
 
-    ``QK_GEOCODER_CACHE`` in ``env`` (default: the process environment) if set; else ``shared`` (default
+    ``configured`` (``Settings.geocoder_cache``, ``QK_GEOCODER_CACHE``) if set; else ``shared`` (default
     :data:`CACHE_PATH`, the command line's ``--cache`` default, so both share their answers) when its folder is
     writable; else ``fallback`` (default :data:`FALLBACK_CACHE_PATH`: the systemd unit lets the app write only in
     ``var/``), first filled with the shared file's answers that it lacks, so a read-only ``data/`` still saves
-    requests. The command line takes another file with ``--cache``.
+    requests.
     """
-    env = os.environ if env is None else env
-    if configured := str(env.get("QK_GEOCODER_CACHE", "") or "").strip():
+    if configured is not None:
         return Path(configured)
     shared = shared if shared is not None else CACHE_PATH
     fallback = fallback if fallback is not None else FALLBACK_CACHE_PATH

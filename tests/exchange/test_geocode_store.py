@@ -215,8 +215,8 @@ def test_the_app_uses_the_command_lines_cache_unless_it_cannot_write_there(tmp_p
     shared, fallback = tmp_path / "data" / "geocode_cache.csv", tmp_path / "var" / "geocode_cache.csv"
     shared.parent.mkdir()
     assert geo.exchange.geocode.CACHE_PATH == ROOT / "data" / "geocode_cache.csv"  # `python -m geo geocode --cache`
-    assert app_cache_path({}, shared, fallback) == shared
-    assert app_cache_path({"QK_GEOCODER_CACHE": str(tmp_path / "eigen.csv")}, shared, fallback) == tmp_path / "eigen.csv"
+    assert app_cache_path(None, shared, fallback) == shared
+    assert app_cache_path(tmp_path / "eigen.csv", shared, fallback) == tmp_path / "eigen.csv"
 
     # data/ read-only (the systemd unit): the answers of the shared file are copied to var/ and used from there
     propose_locations([offer("a", "Königstraße 13, Minden")], shared, URL, today=DAY,
@@ -224,7 +224,7 @@ def test_the_app_uses_the_command_lines_cache_unless_it_cannot_write_there(tmp_p
     real_access = geo.exchange.geocode.os.access
     monkeypatch.setattr(geo.exchange.geocode.os, "access",
                         lambda path, mode: False if Path(path) == shared.parent else real_access(path, mode))
-    assert app_cache_path({}, shared, fallback) == fallback
+    assert app_cache_path(None, shared, fallback) == fallback
     assert read_cache(fallback) == read_cache(shared)
     nothing = FakeServer({})
     proposals, _ = propose_locations([offer("a", "Königstraße 13, Minden")], fallback, URL, fetch=nothing)
