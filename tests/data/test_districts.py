@@ -54,6 +54,18 @@ def test_overlap_and_gap_are_reported():
     assert messages == ["Zwischen den Stadtteilen liegen Lücken (1.000.000 m²)."]
 
 
+def test_gap_is_found_when_neighbours_share_an_edge_but_not_its_vertices():
+    # Four bars around the empty square 1000–2000 × 1000–2000 m (1 km²). The long bars have no vertex where the
+    # short ones end, so after the transformation to EPSG:4326 their common edges no longer coincide: hairline
+    # slits join the gap to the outside, and the gap was not reported.
+    bars = [box(0, 0, 3000, 1000), box(0, 1000, 1000, 2000), box(2000, 1000, 3000, 2000), box(0, 2000, 3000, 3000)]
+    frame = gpd.GeoDataFrame({"name": ["S", "W", "O", "N"]}, geometry=bars, crs="EPSG:25832")
+    frame = frame.translate(491000, 5793000).set_crs("EPSG:25832", allow_override=True).to_frame("geometry")
+    frame["name"] = ["S", "W", "O", "N"]
+    messages = [p.meldung for p in districts_from_frame(frame.to_crs("EPSG:4326"), "x", id_column=None).problems]
+    assert "Zwischen den Stadtteilen liegen Lücken (1.000.000 m²)." in messages
+
+
 def test_missing_file():
     with pytest.raises(DataFileError, match="fehlt.geojson: Datei nicht gefunden."):
         read_districts("fehlt.geojson")
