@@ -23,17 +23,15 @@ import datetime as dt
 import difflib
 import io
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import NoReturn
 
 import pandas as pd
 
 from geo.data.csvtext import binary_kind, decode_csv_bytes, iter_records, sniff_delimiter
 from geo.data.district_names import match_district_names, name_key
-from geo.data.indicators import INDICATOR_COLUMNS, MAP_INDICATORS, Band, band_of_row, read_indicators
+from geo.data.indicators import INDICATOR_COLUMNS, MAP_INDICATORS, Band, band_of_row, indicators_from_text
 from geo.data.problems import DataFileError, Problem
 from geo.data.workbook import is_workbook, read_sheet
 from geo.formatting import format_number
@@ -1231,14 +1229,10 @@ def _indicator_notices(uploaded: pd.DataFrame, current: pd.DataFrame, districts:
 def _loader_check(frame: pd.DataFrame, districts: Mapping[str, str]) -> list[str]:
     """Read the text to be published with the app's own loader: every row must come back (a safety net; a
     failure here is a bug in this module, not in the upload)."""
-    text = _csv_text(frame)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "sozialatlas.csv"
-        path.write_text(text, encoding="utf-8")
-        try:
-            load = read_indicators(path, set(districts))
-        except DataFileError as exc:
-            return [f"Interner Fehler: die erzeugte Datei ist nicht lesbar ({exc})."]
+    try:
+        load = indicators_from_text(_csv_text(frame), "sozialatlas.csv", set(districts))
+    except DataFileError as exc:
+        return [f"Interner Fehler: die erzeugte Datei ist nicht lesbar ({exc})."]
     if len(load.rejected) or len(load.indicators) != len(frame):
         reasons = "; ".join(str(p) for p in load.problems[:3])
         return [f"Interner Fehler: die App würde {len(load.rejected)} der erzeugten Zeilen abweisen ({reasons})."]

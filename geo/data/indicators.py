@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.data.problems import Problem, read_text_table
+from geo.data.problems import DataFileError, Problem, read_text_table
 from geo.formatting import format_number
 from geo.i18n import t
 from geo.text import parse_decimal
@@ -89,7 +89,22 @@ def read_indicators(path: str | Path, known_district_ids: set[str] | None = None
     ``known_district_ids`` (if given) also admits the city-wide id ``minden``.
     """
     path = Path(path)
-    frame = read_text_table(path, INDICATOR_COLUMNS)
+    return indicators_from_frame(read_text_table(path, INDICATOR_COLUMNS), path.name, known_district_ids)
+
+
+def indicators_from_text(text: str, datei: str, known_district_ids: set[str] | None = None) -> IndicatorsLoad:
+    """:func:`read_indicators` for CSV text already in memory (a table checked in the Redaktion)."""
+    import io
+
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    missing = [c for c in INDICATOR_COLUMNS if c not in frame.columns]
+    if missing:
+        raise DataFileError(Problem(datei, 1, None, f"Spalten fehlen: {', '.join(missing)}."))
+    return indicators_from_frame(frame, datei, known_district_ids)
+
+
+def indicators_from_frame(frame: pd.DataFrame, datei: str, known_district_ids: set[str] | None = None) -> IndicatorsLoad:
+    """The rules of :func:`read_indicators` on a table of text cells (line numbers count a header line)."""
     problems: list[Problem] = []
     keep, rejected = [], []
     allowed = None if known_district_ids is None else set(known_district_ids) | {"minden"}
@@ -104,11 +119,11 @@ def read_indicators(path: str | Path, known_district_ids: set[str] | None = None
         if allowed is not None and row["stadtteil_id"] not in allowed:
             reasons.append(("stadtteil_id", f"Stadtteil „{row['stadtteil_id']}“ gibt es in der Geometriedatei nicht."))
         if reasons:
-            problems.extend(Problem(path.name, line, col, msg) for col, msg in reasons)
+            problems.extend(Problem(datei, line, col, msg) for col, msg in reasons)
             rejected.append({"zeile": line, "grund": "; ".join(m for _, m in reasons)})
         else:
             keep.append(index)
-    return IndicatorsLoad(path.name, frame.loc[keep].reset_index(drop=True), pd.DataFrame(rejected, columns=["zeile", "grund"]), problems)
+    return IndicatorsLoad(datei, frame.loc[keep].reset_index(drop=True), pd.DataFrame(rejected, columns=["zeile", "grund"]), problems)
 
 
 def band_of_row(row: pd.Series) -> Band:
