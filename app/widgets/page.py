@@ -42,6 +42,7 @@ def keep_language() -> None:
         st.query_params["lang"] = code
     script = (f"document.documentElement.lang = {json.dumps(html_lang(code))};"
               f"document.documentElement.dir = {json.dumps(text_direction(code))};")
+    script += (STATIC_DIR / "qk" / "qk-app.js").read_text(encoding="utf-8")
     st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
     st.html(f"<style>{(STATIC_DIR / 'qk' / 'qk-app.css').read_text(encoding='utf-8')}</style>")
     if text_direction(code) == "rtl":

@@ -14,10 +14,18 @@
     return node;
   }
 
+  // Offer data is German text inside an interface that may be Arabic or Persian: each value carries its own
+  // language and an isolated direction, so that "ungefähr." keeps its full stop at the end in an RTL popup.
+  function data(node) {
+    node.lang = "de";
+    node.dir = "auto";
+    return node;
+  }
+
   function entry(list, label, value) {
     if (!value) { return null; }
     list.appendChild(el("dt", "", label));
-    var dd = el("dd", "", value);
+    var dd = data(el("dd", "", value));
     list.appendChild(dd);
     return dd;
   }
@@ -34,7 +42,8 @@
     var L_ = cfg.labels;
     var box = el("div", "qk-popup");
     box.lang = cfg.lang;
-    box.appendChild(el("h3", "qk-popup-title", r[NAME]));
+    box.dir = /^(ar|fa)\b/.test(cfg.lang) ? "rtl" : "ltr";
+    box.appendChild(data(el("h3", "qk-popup-title", r[NAME])));
     box.appendChild(el("p", "qk-popup-hf", cfg.name));
     if (r[GENAU] !== "adresse") {
       box.appendChild(el("p", "qk-popup-warn", L_["genau_" + r[GENAU]] || L_.ungefaehr));
@@ -102,10 +111,13 @@
       // Popups keep clear of the zoom buttons (top left) and the layer button (top right); on a phone
       // they were opened under them and could not be closed. maxHeight (scrolling) keeps the marker on screen
       // after the pan: on mobile, markercluster removes markers just outside the view, and their popup with them.
+      // The padding keeps the popup right of the control column at the top left (zoom +/−, then ◎ "my location",
+      // 44 px wide from 10 px) and below the layer button at the top right: with only a top padding the title of
+      // a popup opened at the left edge lay under ◎.
       m.bindPopup(function () { return popup(r, cfg); }, {
-        maxWidth: 280, maxHeight: 240, autoPanPaddingTopLeft: L.point(10, 80), autoPanPaddingBottomRight: L.point(10, 20)
+        maxWidth: 280, maxHeight: 240, autoPanPaddingTopLeft: L.point(58, 62), autoPanPaddingBottomRight: L.point(10, 20)
       });
-      m.bindTooltip(function () { return el("span", "", r[NAME]); });
+      m.bindTooltip(function () { return data(el("span", "", r[NAME])); });
       return m;
     },
     clusterLabel: "{n}",
