@@ -43,7 +43,6 @@ SUGGESTED = {"ID": "id", "Bezeichnung": "name", "Träger": "traeger", "Handlungs
 """What the app should preset for a first import (nothing remembered yet)."""
 REJECTED_ROW = 6
 """The spreadsheet row of the invalid offer: two empty rows above it, so its CSV line (4) differs."""
-MAPPING_PANEL = '[data-testid="stMain"] [data-testid="stExpander"]'
 
 
 # --- workbooks --------------------------------------------------------------------------------------------
@@ -106,7 +105,8 @@ def zip_bomb() -> bytes:
 # --- steps ------------------------------------------------------------------------------------------------
 
 def upload(page, name: str, data: bytes) -> None:
-    page.locator('[data-testid="stMain"] [data-testid="stFileUploader"] input[type=file]').set_input_files(
+    # the Redaktion has more than one uploader (import, districts/indicators): the one in the import tab
+    import_tab(page).locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(
         {"name": name, "mimeType": XLSX_MIME, "buffer": data})
     page.locator(f'[data-testid="stMain"] [data-testid="stFileChipName"][title="{name}"]').wait_for(state="visible")
     wait_for_app(page)
@@ -116,9 +116,14 @@ def import_tab(page):
     return page.get_by_role("tabpanel", name=t("redaktion.tab_import"), exact=True)
 
 
+def mapping_panel(page):
+    """The column mapping (an expander in the import tab; other tabs have expanders too)."""
+    return import_tab(page).locator('[data-testid="stExpander"]')
+
+
 def mapping_box(page, header: str):
     label = page.locator('[data-testid="stWidgetLabel"]', has_text=re.compile(rf"^{re.escape(header)}$"))
-    return page.locator(MAPPING_PANEL).locator('[data-testid="stSelectbox"]').filter(has=label)
+    return mapping_panel(page).locator('[data-testid="stSelectbox"]').filter(has=label)
 
 
 def shown_choice(page, header: str) -> str:
@@ -204,7 +209,7 @@ def test_editor_imports_the_citys_excel_list(open_context, editor_server):  # no
 
     # 3: one selectbox per column, preset from the German column names; the unknown column and the internal
     # note are "– nicht übernehmen –"
-    panel = anna.locator(MAPPING_PANEL)
+    panel = mapping_panel(anna)
     assert t("redaktion.import_zuordnung") in panel.locator("summary").inner_text()
     assert panel.locator('[data-testid="stSelectbox"]').count() == len(HEADER)
     assert shown_mapping(anna) == {h: choice_label(c) for h, c in SUGGESTED.items()}
@@ -266,7 +271,7 @@ def test_editor_imports_the_citys_excel_list(open_context, editor_server):  # no
     upload(anna, "Angebote_Stadt_Minden_Mai.xlsx", workbook(next_rows))
     expected = {h: choice_label(c) for h, c in {**SUGGESTED, BY_HAND: "beschreibung"}.items()}
     wait_until(lambda: shown_mapping(anna) == expected, message="the remembered mapping", timeout_s=10)
-    assert [anna.locator(MAPPING_PANEL).locator('[data-testid="stWidgetLabel"]').nth(i).inner_text().strip()
+    assert [mapping_panel(anna).locator('[data-testid="stWidgetLabel"]').nth(i).inner_text().strip()
             for i in range(len(next_header))] == next_header
     # already imported: both offers unchanged, nothing to do
     wait_until(lambda: report_line(anna) == expected_report(2, 0, 0, 2, 0), message="the second dry run")
@@ -287,7 +292,7 @@ def test_editor_imports_the_citys_excel_list(open_context, editor_server):  # no
     text = error.inner_text()
     assert text.startswith("Angebote_Stadt_Minden_Juni.xlsx: "), text
     assert "aus Sicherheitsgründen nicht entpackt" in text, text
-    assert anna.locator(MAPPING_PANEL).count() == 0
+    assert mapping_panel(anna).count() == 0
     assert anna.get_by_role("button", name=t("redaktion.import_ausfuehren")).count() == 0
     assert len(store.history()) == audit_rows
     assert_no_technical_text(anna)
