@@ -4,7 +4,7 @@ import altair as alt
 import streamlit as st
 
 from app.state import lang, tr
-from app.widgets.page import dataset_or_stop, footer, png_img_html, schematic_notice
+from app.widgets.page import dataset_or_stop, footer, plain_alert, png_img_html, schematic_notice
 from geo.analysis.comparison import (
     FOCUS_DISTRICTS,
     MAX_CHOSEN,
@@ -14,6 +14,7 @@ from geo.analysis.comparison import (
     charts_png,
     chosen_ids,
     comparison_table,
+    requested_ids,
     small_multiples_png,
 )
 from geo.analysis.overview import district_overview
@@ -23,6 +24,18 @@ from geo.dataset import district_options
 from geo.exchange.csv_export import spreadsheet_csv
 
 COMPARISON_PARAM = "auswahl"
+WALK_PARAM = "gehweg"
+WALK_MIN, WALK_MAX, WALK_STEP, WALK_DEFAULT = 300, 2000, 100, 800
+
+
+def walk_from_link(value: str | None) -> int:
+    """The walking distance a link asks for, on the slider's steps; the default for anything else."""
+    try:
+        metres = int(value or WALK_DEFAULT)
+    except ValueError:
+        return WALK_DEFAULT
+    return min(WALK_MAX, max(WALK_MIN, round(metres / WALK_STEP) * WALK_STEP))
+
 
 data = dataset_or_stop()
 ui_lang = lang()
@@ -31,17 +44,24 @@ st.title(tr("vergleich.titel"))
 st.write(tr("vergleich.einleitung"))
 schematic_notice(data)
 
-# The selection lives in the URL (?auswahl=baerenkaempen,rodenbeck) so that a planner can mail the link.
+# The selection and the walking distance live in the URL (?auswahl=baerenkaempen,rodenbeck&gehweg=800) so that a
+# planner can mail the link.
 if "v_auswahl" not in st.session_state:
-    requested = [i for i in (st.query_params.get(COMPARISON_PARAM) or "").split(",") if i]
+    requested, unknown = requested_ids((st.query_params.get(COMPARISON_PARAM) or "").split(","), names)
     st.session_state["v_auswahl"] = chosen_ids(requested or list(FOCUS_DISTRICTS), list(names))
+    st.session_state["v_unbekannt"] = unknown
+    st.session_state["v_gehweg"] = walk_from_link(st.query_params.get(WALK_PARAM))
+if st.session_state.get("v_unbekannt"):
+    plain_alert(tr("vergleich.unbekannt", liste=", ".join(st.session_state["v_unbekannt"]),
+                   gezeigt=", ".join(names[i] for i in st.session_state["v_auswahl"])))
 picked = st.multiselect(tr("vergleich.auswahl"), list(names), key="v_auswahl", format_func=names.get,
                         max_selections=MAX_CHOSEN, placeholder=tr("filter.alle"))
 if len(picked) < MIN_CHOSEN:
     st.info(tr("vergleich.auswahl_hinweis"))
 ids = chosen_ids(picked, list(names))
 st.query_params[COMPARISON_PARAM] = ",".join(ids)
-walk_m = st.slider(tr("vergleich.gehweg"), min_value=300, max_value=2000, value=800, step=100, key="v_gehweg")
+walk_m = st.slider(tr("vergleich.gehweg"), min_value=WALK_MIN, max_value=WALK_MAX, step=WALK_STEP, key="v_gehweg")
+st.query_params[WALK_PARAM] = str(walk_m)
 
 current = data.offers[data.offers["status"] != "beendet"]
 st.header(tr("vergleich.tabelle_titel"))

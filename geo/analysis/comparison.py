@@ -35,6 +35,22 @@ def chosen_ids(requested: list[str], known: list[str]) -> list[str]:
     return [i for i in FOCUS_DISTRICTS if i in known][:MAX_CHOSEN]
 
 
+def requested_ids(requested: list[str], names: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The districts a link asks for (``?auswahl=rodenbeck,Bärenkämpen``): ids, or names in any spelling that
+    :func:`geo.data.district_names.name_key` folds to a district's; and the entries that match none, as given —
+    a planner must learn that "quatsch" was dropped, not be shown the defaults silently."""
+    from geo.data.district_names import name_key
+
+    by_key = {name_key(name): i for i, name in names.items()} | {name_key(i): i for i in names}
+    found, unknown = [], []
+    for entry in (e.strip() for e in requested):
+        if not entry:
+            continue
+        district = entry if entry in names else by_key.get(name_key(entry))
+        (found if district else unknown).append(district or entry)
+    return found, unknown
+
+
 def indicator_keys(indicators: pd.DataFrame, ids: list[str]) -> list[str]:
     """Every indicator (except population) the data has for one of ``ids`` or the city, in file order."""
     rows = indicators[indicators["stadtteil_id"].isin([*ids, CITY_ID]) & (indicators["indikator"] != POPULATION)]

@@ -307,6 +307,19 @@ def test_comparison_page_with_baerenkaempen_and_rodenbeck_has_both_columns():
     assert at.query_params["auswahl"] == "baerenkaempen,rodenbeck,koenigstor"
 
 
+def test_a_link_with_an_unknown_district_says_which_and_the_walk_is_in_the_link():
+    at = run("app/pages/stadtteile.py", auswahl="rodenbeck,quatsch,Bärenkaempen", gehweg="1200")
+    assert not at.exception, at.exception
+    # "Bärenkaempen" is Bärenkämpen in another spelling; "quatsch" is named, not silently dropped
+    assert at.multiselect[0].value == ["rodenbeck", "baerenkaempen"]
+    alerts = [h for h in html_blocks(at) if "qk-alert" in h]
+    assert alerts and "quatsch" in alerts[0] and "Rodenbeck, Bärenkämpen" in alerts[0]
+    assert at.slider[0].value == 1200
+    assert "1.200 m" in at.dataframe[0].value["Kennzahl"].iloc[-1]
+    at.slider[0].set_value(500).run()
+    assert at.query_params["gehweg"] == "500"
+
+
 def test_comparison_page_defaults_to_the_focus_districts():
     at = run("app/pages/stadtteile.py")
     assert not at.exception, at.exception
