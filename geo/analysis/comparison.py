@@ -42,7 +42,8 @@ def requested_ids(requested: list[str], names: dict[str, str]) -> tuple[list[str
     from geo.data.district_names import name_key
 
     by_key = {name_key(name): i for i, name in names.items()} | {name_key(i): i for i in names}
-    found, unknown = [], []
+    found: list[str] = []
+    unknown: list[str] = []
     for entry in (e.strip() for e in requested):
         if not entry:
             continue
