@@ -4,13 +4,15 @@ from pathlib import Path
 import streamlit as st
 
 from app.pages.rechtliches import barrierefreiheit, datenschutz, impressum
-from app.state import tr
-from app.widgets.page import failover_notice, keep_language, language_picker
+from app.state import lang, tr
+from app.widgets.page import failover_notice, keep_language, language_picker, preload_map_assets
+from app.widgets.ui_texts import streamlit_texts
 
 # A local favicon: icon names and emoji would make Streamlit fetch an image from a font CDN.
 st.set_page_config(page_title=tr("app.titel"), page_icon=str(Path(__file__).parent / "static/qk/favicon.png"), layout="wide")
 language_picker()
 keep_language()
+streamlit_texts(lang())  # Streamlit's own English labels (skip link, sidebar, multiselect buttons) in the user's language
 failover_notice()
 navigation = st.navigation([
     st.Page("app/pages/karte.py", title=tr("seite.karte"), icon=":material/map:", default=True),
@@ -27,4 +29,6 @@ navigation = st.navigation([
     st.Page(barrierefreiheit, title=tr("rechtliches.barrierefreiheit"), icon=":material/accessibility:",
             url_path="barrierefreiheit"),
 ])
+if navigation.url_path in ("", "luecken"):  # the pages that open with a map
+    preload_map_assets()
 navigation.run()

@@ -185,10 +185,12 @@ def _poster_bytes(version: str, district_id: str, page_format: str, print_lang: 
     return poster_pdf(_dataset(version), district_id, page_format, print_lang, base_url, date.fromisoformat(day))
 
 
-def handout_bytes(location: Location, print_lang: str, base_url: str) -> bytes:
+def handout_bytes(location: Location, print_lang: str, base_url: str, flt: OfferFilter | None = None) -> bytes:
+    """The handout for the location (rounded as in a link) and the resident's filter, made when she clicks."""
     from geo.render.poster import handout_pdf
 
-    return handout_pdf(dataset(), location.rounded(), print_lang, base_url)
+    return handout_pdf(dataset(), location.rounded(), print_lang, base_url, flt=flt,
+                       now=now() if flt is not None and flt.jetzt_offen else None)
 
 
 def offers_changed() -> None:

@@ -10,8 +10,8 @@ import geopandas as gpd
 import pandas as pd
 import sqlalchemy as sa
 
-from geo.analysis.filters import SEARCH_TEXT, search_haystack
 from geo.analysis.join import assign_districts
+from geo.analysis.search import attach_search_index
 from geo.config import Settings, load_settings
 from geo.data.districts import is_schematic, read_districts
 from geo.data.indicators import read_indicators
@@ -123,7 +123,7 @@ def load_dataset(settings: Settings, store: Store | None = None) -> Dataset:
     if indicators is None:
         indicators = read_indicators(settings.sozialatlas_path, known_ids)
     joined = assign_districts(offers.offers, districts.districts, offers.datei)
-    joined.offers[SEARCH_TEXT] = search_haystack(joined.offers)  # once per load, not per keystroke
+    attach_search_index(joined.offers)  # search index of this load, built on the first text search
     return Dataset(
         districts=districts.districts,
         offers=joined.offers,

@@ -6,6 +6,7 @@ from app.state import lang, restore_view_from_url, tr, write_view_to_url
 from app.widgets.filters import filter_sidebar
 from app.widgets.page import dataset_or_stop, footer, list_styles, schematic_notice
 from geo.analysis.filters import UNKNOWN_COLUMN
+from geo.analysis.search import query_words
 from geo.exchange.csv_export import offers_csv
 from geo.exchange.geojson_export import offers_geojson
 from geo.exchange.hsds import hsds_json
@@ -24,7 +25,8 @@ st.write(tr("liste.einleitung"))
 schematic_notice(data)
 
 shown = filtered_offers(flt)
-shown = shown.sort_values("name", key=lambda s: s.map(german_sort_key))
+if not query_words(flt.text):  # with search words the list keeps the search's order: best match first
+    shown = shown.sort_values("name", key=lambda s: s.map(german_sort_key))
 st.markdown(tr("liste.anzahl", n=len(shown)))
 n_unknown = int((shown[UNKNOWN_COLUMN] != "").sum())
 if flt.active_criteria() and n_unknown:

@@ -3,13 +3,17 @@ from datetime import date
 
 import streamlit as st
 
-from app.cache import handout_bytes, poster_bytes
-from app.state import chosen_location, lang, public_url, tr
+from app.cache import handout_bytes, now, poster_bytes
+from app.state import chosen_location, lang, public_url, restore_view_from_url, tr, view_filter, write_view_to_url
 from app.widgets.page import dataset_or_stop, footer, pdf_unavailable
 from geo.dataset import district_options
 from geo.i18n import available_languages
+from geo.render.data_text import t_html
+from geo.render.poster import filter_summary_html
 
 data = dataset_or_stop()
+restore_view_from_url(data)  # a link to this page (…/drucken?ort=…&hf=…) brings its view along
+flt = view_filter()  # the resident's filters and search text from the map and the list
 names = district_options(data)
 languages = available_languages()
 st.title(tr("poster.titel_seite"))
@@ -36,7 +40,11 @@ location = chosen_location()
 if location is None:
     st.info(tr("poster.handout_hinweis"))
 else:
-    st.download_button(tr("poster.download_handout"), lambda: handout_bytes(location, print_lang, base),
+    st.write(tr("handzettel.seite"))
+    # the choice in words; district names, languages and the search text are data: escaped and marked
+    st.html(f'<p class="qk-auswahl">{t_html("handzettel.auswahl", lang(), auswahl=filter_summary_html(flt, lang(), data.districts, now()))}</p>')
+    st.download_button(tr("poster.download_handout"), lambda: handout_bytes(location, print_lang, base, flt),
                        file_name=f"quartierskarte-handzettel-{print_lang}.pdf", mime="application/pdf",
                        on_click="ignore")
+write_view_to_url(flt)
 footer()

@@ -18,7 +18,7 @@ from app.widgets.page import (
 from app.widgets.suggestion import suggestion_form
 from geo.analysis.filters import UNKNOWN_COLUMN
 from geo.analysis.join import has_location
-from geo.analysis.nearest import nearest_offers
+from geo.analysis.nearest import IN_DISTRICT_COLUMN, district_at, nearest_offers
 from geo.config import MAX_MAP_MARKERS, MAX_TABLE_ROWS
 from geo.data.indicators import MAP_INDICATORS
 from geo.exchange.csv_export import offers_csv, offers_table
@@ -30,7 +30,7 @@ NEAR_KM = 2
 
 data = dataset_or_stop()
 restore_view_from_url(data)
-flt = filter_sidebar(data)
+flt = filter_sidebar(data, with_text=True)
 with st.sidebar:
     indicator = st.selectbox(tr("filter.indikator"), ["", *MAP_INDICATORS], key="f_indikator",
                              format_func=lambda k: tr(f"indikator.{k}") if k else tr("indikator.keine"))
@@ -54,7 +54,10 @@ if flt.active_criteria() and n_unknown:
 if n_on_map > MAX_MAP_MARKERS:
     st.warning(tr("karte.zu_viele", n=n_on_map, max=MAX_MAP_MARKERS))
 
-nearest = nearest_offers(shown, location.lon, location.lat, k=None) if location is not None else None
+# measured from the location as a link keeps it (rounded), with the handout's rule for offers in her district
+here = location.rounded() if location is not None else None
+nearest = (nearest_offers(shown, here.lon, here.lat, k=None, home_district=district_at(data.districts, here.lon, here.lat))
+           if here is not None else None)
 offer_id = chosen_offer()
 district = flt.stadtteil_ids[0] if flt.stadtteil_ids else None
 fmap = cached_map(flt, indicator or None, district, ui_lang, locate=True)
@@ -76,7 +79,7 @@ elif nearest.empty:
     st.warning(tr("naehe.keine"))
 else:
     st.caption(walking_assumption(ui_lang))
-    if float(nearest["distanz_m"].iloc[0]) > NEAR_KM * 1000:
+    if float(nearest["distanz_m"].iloc[0]) > NEAR_KM * 1000 and not nearest[IN_DISTRICT_COLUMN].iloc[0]:
         first = nearest.iloc[0]
         plain_alert(tr("naehe.keins_nah", km=NEAR_KM, name=first["name"],
                       stadtteil=first["stadtteil_name"] or first["stadtteil"] or "–",
@@ -91,7 +94,7 @@ else:
         st.caption(tr("naehe.ohne_ort", n=len(shown) - n_on_map))
     if not pdf_unavailable():
         base = public_url()
-        st.download_button(tr("poster.download_handout"), lambda: handout_bytes(location, ui_lang, base),
+        st.download_button(tr("poster.download_handout"), lambda: handout_bytes(location, ui_lang, base, flt),
                            file_name=f"quartierskarte-handzettel-{ui_lang}.pdf", mime="application/pdf",
                            on_click="ignore")
 

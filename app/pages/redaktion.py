@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app.cache import gazetteer, offer_store, offers_changed, oidc_configured, settings, throttle
-from app.state import tr
+from app.state import lang, tr
 from app.widgets.geocoding import geocoding_panel
 from app.widgets.page import dataset_or_stop, footer, plain_alert
 from app.widgets.publish import publications_panel
@@ -27,6 +27,7 @@ from geo.data.workbook import (
 )
 from geo.exchange.csv_export import spreadsheet_csv
 from geo.i18n import catalogue
+from geo.render.data_text import stand_text
 from geo.store.accounts import LoginLocked, User, login, read_users_oidc
 from geo.store.offer_store import ConflictError, StoreUnavailable, ValidationError, editor_problems
 
@@ -199,7 +200,7 @@ with tab_check:
     for row in stale.head(50).itertuples():
         col_name, col_date, col_button = st.columns([4, 2, 2], vertical_alignment="center")
         col_name.text(row.name)
-        col_date.text(row.zuletzt_geprueft or tr("detail.unbekannt"))
+        col_date.text(stand_text(row._asdict(), lang()) or tr("detail.unbekannt"))
         # the version this editor saw goes with the click (a callback's args are those of the shown button)
         col_button.button(tr("redaktion.noch_aktuell"), key=f"ok-{row.id}", on_click=apply_change,
                           args=("pruefen", row.id, {"zuletzt_geprueft": date.today().isoformat()}, int(row.version)))

@@ -3,43 +3,42 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.state import FILTER_WIDGETS, tr, widget_key
+from app.state import filter_widget, lang, reset_filters, tr, widget_key
 from geo.analysis.filters import OfferFilter, language_options
 from geo.config import HANDLUNGSFELD_BY_NAME, HANDLUNGSFELDER
 from geo.data.attributes import ZIELGRUPPEN
 from geo.dataset import Dataset, district_options
-
-
-def _reset_filters() -> None:
-    """Every filter back to "all offers" (the location and the opened offer stay)."""
-    defaults = {"hf": [hf.name for hf in HANDLUNGSFELDER], "zg": [], "sp": [], "st": "", "q": ""}
-    for name in FILTER_WIDGETS:
-        st.session_state[widget_key(name)] = defaults.get(name, False)
+from geo.render.data_text import language_name
 
 
 def filter_sidebar(data: Dataset, with_text: bool = False) -> OfferFilter:
-    """The resident's filters in the sidebar (the same on the map and the list page); returns the filter."""
+    """The resident's filters in the sidebar (the same on the map and the list page); returns the filter.
+
+    Every option in the user's language (languages of the offers by their CLDR names); no "Select all" row
+    (Streamlit writes it in English, and "nothing chosen" already means all).
+    """
     names = district_options(data)
     languages = language_options(data.offers)
     with st.sidebar:
         st.header(tr("filter.titel"))
         if with_text:
-            st.text_input(tr("filter.suche"), key=widget_key("q"), placeholder=tr("liste.suche_beispiel"))
-        st.multiselect(tr("filter.handlungsfeld"), [hf.name for hf in HANDLUNGSFELDER], key=widget_key("hf"),
+            st.text_input(tr("filter.suche"), **filter_widget("q"), placeholder=tr("liste.suche_beispiel"))
+        st.multiselect(tr("filter.handlungsfeld"), [hf.name for hf in HANDLUNGSFELDER], **filter_widget("hf"),
                        format_func=lambda name: tr(f"handlungsfeld.{HANDLUNGSFELD_BY_NAME[name].key}"),
-                       placeholder=tr("filter.alle"))
-        st.multiselect(tr("filter.zielgruppe"), list(ZIELGRUPPEN), key=widget_key("zg"),
-                       format_func=lambda key: tr(f"zielgruppe.{key}"), placeholder=tr("filter.alle"))
-        st.multiselect(tr("filter.sprache"), languages, key=widget_key("sp"), help=tr("filter.sprache_hinweis"),
-                       placeholder=tr("filter.alle"))
-        st.checkbox(tr("filter.kostenlos"), key=widget_key("kostenlos"))
-        st.checkbox(tr("filter.barrierefrei"), key=widget_key("barrierefrei"))
-        st.checkbox(tr("filter.jetzt_offen"), key=widget_key("offen"))
-        st.checkbox(tr("filter.nur_belegt"), key=widget_key("belegt"), help=tr("filter.nur_belegt_hilfe"))
-        st.selectbox(tr("filter.stadtteil"), ["", *names], key=widget_key("st"),
+                       placeholder=tr("filter.alle"), select_all=False)
+        st.multiselect(tr("filter.zielgruppe"), list(ZIELGRUPPEN), **filter_widget("zg"),
+                       format_func=lambda key: tr(f"zielgruppe.{key}"), placeholder=tr("filter.alle"), select_all=False)
+        st.multiselect(tr("filter.sprache"), languages, **filter_widget("sp"), help=tr("filter.sprache_hinweis"),
+                       format_func=lambda name: language_name(name, lang()) or name, placeholder=tr("filter.alle"),
+                       select_all=False)
+        st.checkbox(tr("filter.kostenlos"), **filter_widget("kostenlos"))
+        st.checkbox(tr("filter.barrierefrei"), **filter_widget("barrierefrei"))
+        st.checkbox(tr("filter.jetzt_offen"), **filter_widget("offen"))
+        st.checkbox(tr("filter.nur_belegt"), **filter_widget("belegt"), help=tr("filter.nur_belegt_hilfe"))
+        st.selectbox(tr("filter.stadtteil"), ["", *names], **filter_widget("st"),
                      format_func=lambda i: names.get(i, tr("filter.alle_stadtteile")))
-        st.checkbox(tr("filter.beendete"), key=widget_key("beendete"))
-        st.button(tr("filter.zuruecksetzen"), key="qk_filter_reset", on_click=_reset_filters)
+        st.checkbox(tr("filter.beendete"), **filter_widget("beendete"))
+        st.button(tr("filter.zuruecksetzen"), key="qk_filter_reset", on_click=reset_filters)
     chosen = st.session_state[widget_key("hf")]
     district = st.session_state[widget_key("st")]
     return OfferFilter(

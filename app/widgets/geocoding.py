@@ -225,9 +225,9 @@ def show_saved() -> None:
     if outcome.saved:
         st.success(tr("verorten.gespeichert", n=len(outcome.saved)))
     if outcome.conflicts:
-        plain_alert(tr("verorten.konflikte", m=len(outcome.conflicts)), "error")
+        plain_alert(tr("verorten.konflikte", n=len(outcome.conflicts)), "error")
     if outcome.invalid:
-        plain_alert(tr("verorten.ungueltig", k=len(outcome.invalid)), "error")
+        plain_alert(tr("verorten.ungueltig", n=len(outcome.invalid)), "error")
     result = tr("verorten.spalte_ergebnis")
     rows = [{"p": p, result: tr("verorten.ergebnis_gespeichert", lage=precision_label(p.precision))}
             for p in outcome.saved]

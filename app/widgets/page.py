@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+from pathlib import Path
 
 import streamlit as st
 
@@ -15,6 +16,7 @@ from geo.data.legal import LEGAL_PAGES
 from geo.data.problems import DataFileError
 from geo.dataset import Dataset, LoadedFile
 from geo.i18n import DEFAULT_LANG, available_languages, html_lang, text_direction
+from geo.render.assets import map_asset_paths
 
 
 def language_picker() -> None:
@@ -47,6 +49,40 @@ def keep_language() -> None:
     st.html(f"<style>{(STATIC_DIR / 'qk' / 'qk-app.css').read_text(encoding='utf-8')}</style>")
     if text_direction(code) == "rtl":
         st.html(f"<style>{(STATIC_DIR / 'qk' / 'qk-rtl.css').read_text(encoding='utf-8')}</style>")
+
+
+COMPONENT_CHUNKS = ("ComponentInstance", "IFrameUtil", "withCalculatedWidth", "urls")
+"""Streamlit frontend chunks (file name before the content hash) loaded lazily for a component frame."""
+
+
+def map_preload_files() -> list[tuple[str, str]]:
+    """``(kind, URL relative to the app root)`` of every file a map frame needs: the component's bundle,
+    Streamlit's lazily loaded chunks for component frames, and the map's own scripts and stylesheets."""
+    import streamlit_folium
+
+    bundle = sorted((Path(streamlit_folium.__file__).parent / "frontend" / "build" / "static" / "js").glob("main.*.js"))
+    files = [("script", f"component/streamlit_folium.st_folium/static/js/{b.name}") for b in bundle[:1]]
+    # Streamlit's own code for a component frame is a chunk it fetches only when the first component appears
+    chunks = Path(st.__file__).parent / "static" / "static" / "js"
+    files += [("script", f"static/js/{c.name}") for prefix in COMPONENT_CHUNKS for c in sorted(chunks.glob(f"{prefix}.*.js"))[:1]]
+    files += [("style" if path.endswith(".css") else "script", f"app/static/{path}") for path in map_asset_paths()]
+    return files
+
+
+def preload_map_assets() -> None:
+    """Ask the browser for the map frame's files while the page script still runs.
+
+    Without this the chain is serial: the map's delta arrives, the component's bundle loads, the frame's HTML
+    arrives, and only then does it request Leaflet and the plugins one after another. Preloaded (same host, so
+    nothing changes for privacy), they are in the browser's cache by the time the frame asks for them.
+    """
+    # st.html strips <link> elements; a script adds them to <head>, once per page load
+    st.html(f"""<script>{json.dumps(map_preload_files())}.forEach(([kind, href]) => {{
+        if (document.querySelector(`link[rel=preload][href="${{href}}"]`)) return;
+        const link = document.createElement("link");
+        link.rel = "preload"; link.as = kind; link.href = href;
+        document.head.appendChild(link);
+    }});</script>""", unsafe_allow_javascript=True)
 
 
 def dataset_or_stop() -> Dataset:

@@ -6,17 +6,12 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
-from geo.config import HANDLUNGSFELDER
+from geo.analysis.search import query_words, rank_rows
 from geo.data.attributes import JA, NEIN, UNBEKANNT, is_accessible, is_free, offer_languages, open_states, target_groups
-from geo.i18n import available_languages, catalogue
-from geo.text import german_sort_key, search_key, search_keys, slugify
-
-SEARCH_TEXT = "suchtext"
-"""Column with the folded :func:`search_haystack`, computed once when the data is loaded (see geo.dataset)."""
-SEARCH_COLUMNS = ("name", "traeger", "kategorie", "zielgruppen", "sprachen", "adresse", "stadtteil", "stadtteil_name",
-                  "beschreibung", "beschreibung_einfach", "hinweis")
+from geo.text import german_sort_key
 
 
 def filter_offers(
@@ -26,14 +21,15 @@ def filter_offers(
     text: str = "",
     include_ended: bool = True,
 ) -> gpd.GeoDataFrame:
-    """Offers matching all given criteria; ``None`` or empty text means no restriction.
+    """Offers matching all given criteria; ``None`` or text without words means no restriction.
 
     ``stadtteil_ids`` refers to the spatially joined ``stadtteil_id``.
     ``include_ended=False`` leaves out offers whose ``status`` is ``beendet``.
-    Text search is tolerant (see :func:`geo.text.search_key`): every word of
-    ``text`` must occur in one of :data:`SEARCH_COLUMNS` or in the name of the
-    offer's Handlungsfeld or category in any UI language ("education" finds
-    Bildung offers).
+    With text, the result is the offer search of :mod:`geo.analysis.search`, **best match first**: ranked,
+    typo-tolerant, German compounds split and joined, everyday words of ``data/suchbegriffe.csv`` in the 8
+    UI languages, the Handlungsfeld/category/target-group names in every UI language ("education" finds
+    Bildung offers), place words order by nearness. A word that matches nothing does not empty the result.
+    Without text the order of ``offers`` is kept.
     """
     mask = pd.Series(True, index=offers.index)
     if handlungsfelder is not None:
@@ -42,56 +38,10 @@ def filter_offers(
         mask &= offers["stadtteil_id"].isin(list(stadtteil_ids))
     if not include_ended and "status" in offers:
         mask &= offers["status"] != "beendet"
-    words = [key for key in map(search_key, text.split()) if key]
-    if words and len(offers):
-        selected = offers[mask]
-        haystack = selected[SEARCH_TEXT] if SEARCH_TEXT in selected else search_haystack(selected)
-        keep = pd.Series(True, index=haystack.index)
-        for word in words:
-            keep &= haystack.str.contains(word, regex=False)
-        mask &= keep.reindex(offers.index, fill_value=False)
+    if query_words(text) and len(offers):
+        rows = np.flatnonzero(mask.to_numpy())
+        return offers.iloc[rows[rank_rows(offers, text, rows).rows]] if len(rows) else offers.iloc[rows]
     return offers[mask]
-
-
-def search_haystack(offers: pd.DataFrame) -> pd.Series:
-    """One folded search text per offer (same index): :data:`SEARCH_COLUMNS` plus the Handlungsfeld and
-    category names in every UI language, each folded with :func:`geo.text.search_keys`.
-
-    The folded parts are joined with a space. A folded query word never contains a space, so a word
-    matches inside one column or one name only, never across the end of one column and the start of
-    the next. Vectorised: one pandas string pass per column; translated names are folded once per
-    distinct value, not per offer.
-    """
-    parts = [search_keys(offers[c].fillna("")) for c in SEARCH_COLUMNS if c in offers]
-    field_names = {name: _folded(names) for name, names in _field_names().items()}
-    parts.append(offers["handlungsfeld"].map(field_names).fillna(""))
-    if "kategorie" in offers:
-        categories = _category_names()
-        kategorie = offers["kategorie"].fillna("").astype(str)
-        folded = {k: _folded(categories.get(slugify(k), [])) for k in kategorie.unique()}
-        parts.append(kategorie.map(folded))
-    return parts[0].str.cat(parts[1:], sep=" ")
-
-
-def _folded(names: list[str]) -> str:
-    """Each name folded by :func:`geo.text.search_key`, space-separated (one name per UI language)."""
-    return " ".join(key for key in map(search_key, names) if key)
-
-
-def _field_names() -> dict[str, list[str]]:
-    """Handlungsfeld (German data value) → its names in every UI language (``handlungsfeld.<key>``)."""
-    return {hf.name: [catalogue(lang).get(f"handlungsfeld.{hf.key}", "") for lang in available_languages()]
-            for hf in HANDLUNGSFELDER}
-
-
-def _category_names() -> dict[str, list[str]]:
-    """Category slug → its names in every UI language (``kategorie.<slug>`` in the catalogues)."""
-    names: dict[str, list[str]] = {}
-    for lang in available_languages():
-        for key, value in catalogue(lang).items():
-            if key.startswith("kategorie."):
-                names.setdefault(key.removeprefix("kategorie."), []).append(value)
-    return names
 
 
 UNKNOWN_COLUMN = "angabe_fehlt"
@@ -161,7 +111,8 @@ def criterion_states(offers: pd.DataFrame, flt: OfferFilter, now: datetime | Non
 
 
 def apply_filter(offers: gpd.GeoDataFrame, flt: OfferFilter, now: datetime | None = None) -> gpd.GeoDataFrame:
-    """The offers matching ``flt``, in the order of ``offers``, with :data:`UNKNOWN_COLUMN` added.
+    """The offers matching ``flt`` with :data:`UNKNOWN_COLUMN` added: best search match first when
+    ``flt.text`` has words (see :func:`filter_offers`), else in the order of ``offers``.
 
     An offer is left out when it fails a criterion (``nein``), or, with
     ``nur_belegt``, when it has no information for one (``unbekannt``).
@@ -174,6 +125,8 @@ def apply_filter(offers: gpd.GeoDataFrame, flt: OfferFilter, now: datetime | Non
         keep &= ~unknown.any(axis=1)
     marks = pd.Series([";".join(c for c, u in zip(states.columns, row) if u) for row in unknown.to_numpy()],
                       index=base.index, dtype=object) if len(states.columns) else pd.Series("", index=base.index)
+    if keep.all():  # no row dropped: no second copy of every column
+        return base.assign(**{UNKNOWN_COLUMN: marks})
     return base[keep].assign(**{UNKNOWN_COLUMN: marks[keep]})
 
 

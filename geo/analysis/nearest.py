@@ -3,6 +3,11 @@
 The walking estimate is the one formula the app uses everywhere (list, detail,
 handout); the page states its assumptions with :data:`WALK_SPEED_KMH` and
 :data:`DETOUR_FACTOR`.
+
+One distance rule for the nearest list and the handout: an offer whose place is only its district
+(``lage_genauigkeit`` ``stadtteil``: the point is the district's reference point) in the district where the
+resident is gets :data:`IN_DISTRICT_COLUMN` set, and is shown as "in your district", never as a distance —
+from a point in the same district, the metres to the reference point say nothing about the way to the offer.
 """
 from __future__ import annotations
 
@@ -25,6 +30,8 @@ DETOUR_FACTOR = 1.3
 
 DISTANCE_COLUMN = "distanz_m"
 MINUTES_COLUMN = "gehminuten"
+IN_DISTRICT_COLUMN = "im_stadtteil"
+"""True for an offer known only by its district when that is the resident's district (see the module text)."""
 
 _TO_METRIC = Transformer.from_crs(DISPLAY_CRS, METRIC_CRS, always_xy=True)
 
@@ -89,9 +96,11 @@ def nearest_labels(points: OfferPoints, x: float, y: float, k: int | None = 10) 
 
 
 def nearest_offers(offers: gpd.GeoDataFrame, lon: float, lat: float, k: int | None = 10,
-                   points: OfferPoints | None = None) -> gpd.GeoDataFrame:
+                   points: OfferPoints | None = None, home_district: str | None = None) -> gpd.GeoDataFrame:
     """The ``k`` located offers nearest to ``lon``/``lat`` (EPSG:4326), nearest first, with
-    :data:`DISTANCE_COLUMN` (straight-line metres, computed in EPSG:25832) and :data:`MINUTES_COLUMN`.
+    :data:`DISTANCE_COLUMN` (straight-line metres, computed in EPSG:25832), :data:`MINUTES_COLUMN` and
+    :data:`IN_DISTRICT_COLUMN` (needs ``home_district``, the id of the district at ``lon``/``lat``, see
+    :func:`district_at`; without it the column is all false).
 
     ``points`` may be passed when ``offers`` was projected before (:func:`offer_points` of the same frame).
     Offers without a location are not in the result; the caller lists them separately.
@@ -101,7 +110,20 @@ def nearest_offers(offers: gpd.GeoDataFrame, lon: float, lat: float, k: int | No
     result = offers.loc[labels].copy() if len(labels) else offers.iloc[0:0].copy()
     result[DISTANCE_COLUMN] = dist
     result[MINUTES_COLUMN] = walking_minutes(dist) if len(dist) else pd.Series(dtype=int)
+    in_district = pd.Series(False, index=result.index)
+    if home_district and len(result) and {"lage_genauigkeit", "stadtteil_id"} <= set(result.columns):
+        in_district = (result["lage_genauigkeit"] == "stadtteil") & (result["stadtteil_id"] == home_district)
+    result[IN_DISTRICT_COLUMN] = in_district.astype(bool)
     return result
+
+
+def district_at(districts: gpd.GeoDataFrame, lon: float, lat: float) -> str | None:
+    """The ``id`` of the district (EPSG:4326 polygons) that contains ``lon``/``lat``, ``None`` outside all
+    (a point on a shared edge belongs to the first district in the table)."""
+    if districts.empty:
+        return None
+    hits = districts.index[districts.geometry.intersects(shapely.Point(lon, lat))]
+    return str(districts.loc[hits[0], "id"]) if len(hits) else None
 
 
 def round_distance_m(distance_m: float) -> int:

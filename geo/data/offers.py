@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from geo.config import DISPLAY_CRS, HANDLUNGSFELD_BY_NAME, MINDEN_BBOX
+from geo.data.attributes import months_since
 from geo.data.csvtext import binary_kind, decode_csv_bytes, iter_records, sniff_delimiter
 from geo.data.outline import OUTLINE_PATH, lonlat_inside
 from geo.data.problems import DataFileError, Problem
@@ -44,6 +46,17 @@ STATUS_WERTE = ("aktiv", "unklar", "umgezogen", "beendet")
 ``umgezogen``: a source says it moved (``adresse`` is the newest one); ``beendet``: a source says it ended."""
 MAX_FIELD_CHARS = 10_000
 _DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+UNDATED = "undatiert"
+"""``stand_quelle`` of an offer whose cited source states no date of its own.
+
+``stand_quelle`` is the date the cited source itself states (article date, "Stand" line, date of an event it
+reports; for several sources about the offer the newest), as ``JJJJ``, ``JJJJ-MM`` or ``JJJJ-MM-TT`` – or
+``undatiert``. The day a page was read is not a Stand: it belongs in ``quelle`` as "abgerufen JJJJ-MM-TT".
+``zuletzt_geprueft`` is different: the day the provider confirmed the offer (the Redaktion's "Noch aktuell"),
+empty until someone has."""
+_RETRIEVED = re.compile(r"[Aa]bgerufen(?:\s+am)?\s*:?\s*(?:(?P<iso>\d{4}-\d{2}-\d{2})\b|(?P<de>\d{1,2})\.\s?(?P<dm>\d{1,2})\.\s?(?P<dy>\d{4})\b)")
+"""A retrieval date cited in ``quelle``: "abgerufen 2026-11-24", "abgerufen am 2026-11-24", "abgerufen am 24.11.2026"
+(also "Abgerufen: …"). Other wordings ("Stand", "abgefragt am" of the geocoder) are not retrieval dates of the source."""
 
 csv.field_size_limit(10 * 1024 * 1024)
 
@@ -310,10 +323,108 @@ def _validate_row(values: dict[str, str], datei: str, line: int) -> tuple[dict |
     if not row["quelle"]:
         note("quelle", "Quelle fehlt.")
     row["status"] = _from_vocabulary(row, "status", STATUS_WERTE, "unklar", note)
-    if row["stand_quelle"] and not _DATE.match(row["stand_quelle"]):
-        note("stand_quelle", "Datum nicht im Format JJJJ, JJJJ-MM oder JJJJ-MM-TT; als Text übernommen.")
+    stand = row["stand_quelle"]
+    if stand.casefold() == UNDATED:
+        row["stand_quelle"] = UNDATED
+    elif stand and not _DATE.match(stand):
+        note("stand_quelle", f"Datum nicht im Format JJJJ, JJJJ-MM oder JJJJ-MM-TT und nicht „{UNDATED}“; als Text übernommen.")
+    elif stand and (retrieved := retrieval_dates(row["quelle"])):
+        if problem := _after_retrieval(stand, retrieved):
+            err("stand_quelle", problem)
+        elif stand in {d.isoformat() for d in retrieved}:
+            note("stand_quelle", f"Stand laut Quelle „{stand}“ ist der Tag, an dem die Quelle abgerufen wurde. Nennt die "
+                                 f"Quelle selbst kein Datum, bitte „{UNDATED}“ eintragen.")
 
     return (None if errors else row), errors + notices
+
+
+def retrieval_dates(quelle: str) -> list[date]:
+    """The retrieval dates cited in a ``quelle`` text (pattern :data:`_RETRIEVED`), in order; impossible dates skipped."""
+    found: list[date] = []
+    if not quelle or "bgerufen" not in quelle:  # cheap test first: most citations have no retrieval date
+        return found
+    for match in _RETRIEVED.finditer(quelle):
+        try:
+            found.append(date.fromisoformat(match["iso"]) if match["iso"]
+                         else date(int(match["dy"]), int(match["dm"]), int(match["de"])))
+        except ValueError:
+            continue
+    return found
+
+
+def first_day(stand: str) -> date | None:
+    """The earliest day a ``JJJJ``/``JJJJ-MM``/``JJJJ-MM-TT`` Stand can mean ("2026-11" → 2026-11-01); ``None``
+    for ``undatiert``, other text or an impossible date."""
+    if not _DATE.match(stand or ""):
+        return None
+    parts = [int(p) for p in stand.split("-")]
+    try:
+        return date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        return None
+
+
+def stand_after_retrieval(stand: str, quelle: str) -> str | None:
+    """Why ``stand`` cannot be the source's own date, or ``None``: a source cannot be newer than the day it was read.
+
+    A Stand is too late when even its first day (:func:`first_day`) lies after the latest retrieval date cited in
+    ``quelle``: "2026-12" after "abgerufen 2026-11-24" is rejected, "2026-11" is not (it may mean November 1st).
+    With several sources and several retrieval dates only the latest counts, since the Stand may be that source's.
+    """
+    return _after_retrieval(stand, retrieval_dates(quelle))
+
+
+def _after_retrieval(stand: str, retrieved: list[date]) -> str | None:
+    start = first_day(stand)
+    if start is None or not retrieved or start <= max(retrieved):
+        return None
+    return (f"Stand laut Quelle „{stand}“ liegt nach dem Abrufdatum {max(retrieved).isoformat()}, das die Spalte quelle "
+            "nennt; eine Quelle kann nicht neuer sein als der Tag, an dem sie abgerufen wurde. Bitte das Datum "
+            f"eintragen, das die Quelle selbst nennt, oder „{UNDATED}“.")
+
+
+def stand_quelle_problem(stand: str, quelle: str = "") -> str | None:
+    """What is wrong with a ``stand_quelle`` typed into a form, or ``None`` (empty, ``undatiert`` or a date that
+    is not after a retrieval date cited in ``quelle``)."""
+    stand = (stand or "").strip()
+    if not stand or stand.casefold() == UNDATED:
+        return None
+    if not _DATE.match(stand):
+        return f"stand_quelle „{stand}“: bitte JJJJ, JJJJ-MM oder JJJJ-MM-TT oder „{UNDATED}“."
+    return stand_after_retrieval(stand, quelle)
+
+
+@dataclass(frozen=True)
+class DataAge:
+    """How old an offer's information is, for the warning "may be outdated" (:func:`data_age`)."""
+
+    basis: str
+    """``geprueft``: confirmed with the provider on ``datum`` (``zuletzt_geprueft``); ``quelle``: never confirmed,
+    counted from the source's own date ``datum`` (``stand_quelle``); ``undatiert``: never confirmed and the source
+    states no date – unknown age; ``unbekannt``: neither date given – unknown age."""
+    datum: str
+    monate: int | None
+    """Whole months since ``datum`` (see :func:`geo.data.attributes.months_since`); ``None`` when unknown."""
+
+    def outdated(self, months: int) -> bool:
+        """True when the information may be outdated: older than ``months`` months, or of unknown age."""
+        return self.monate is None or self.monate > months
+
+
+def data_age(zuletzt_geprueft: object, stand_quelle: object, today: date) -> DataAge:
+    """The age of an offer's information on ``today``: from the provider's confirmation if there is one, else
+    from the source's own date; ``undatiert`` and a missing date are unknown ages (always worth a warning)."""
+    checked = "" if zuletzt_geprueft is None else str(zuletzt_geprueft).strip()
+    age = months_since(checked, today) if checked else None
+    if age is not None:
+        return DataAge("geprueft", checked, age)
+    stand = "" if stand_quelle is None else str(stand_quelle).strip()
+    if stand.casefold() == UNDATED:
+        return DataAge(UNDATED, "", None)
+    age = months_since(stand, today) if stand else None
+    if age is not None:
+        return DataAge("quelle", stand, age)
+    return DataAge("unbekannt", "", None)
 
 
 def _from_vocabulary(row: dict, column: str, allowed: tuple[str, ...], default: str, note) -> str:

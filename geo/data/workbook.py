@@ -1041,11 +1041,12 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
                      "Inhalt"),
     "beschreibung_einfach": ("Beschreibung (einfach)", "Beschreibung in Leichter Sprache", "Leichte Sprache",
                              "Beschreibung in einfacher Sprache", "Einfache Sprache"),
-    "zuletzt_geprueft": ("zuletzt geprüft", "geprüft am", "Prüfdatum", "letzte Prüfung", "Stand",
-                         "zuletzt aktualisiert", "aktualisiert am"),
+    # "geprüft" means confirmed with the provider; a list's "Stand" is the date the list states (data/SOURCES.md)
+    "zuletzt_geprueft": ("zuletzt geprüft", "geprüft am", "Prüfdatum", "letzte Prüfung"),
     "quelle": ("Quelle", "Quellen", "Quellenangabe", "Herkunft"),
     "status": ("Status", "Angebotsstatus"),
-    "stand_quelle": ("Stand der Quelle", "Quellenstand", "Datum der Quelle", "Quelldatum"),
+    "stand_quelle": ("Stand der Quelle", "Quellenstand", "Datum der Quelle", "Quelldatum", "Stand",
+                     "zuletzt aktualisiert", "aktualisiert am"),
     "hinweis": ("Hinweis", "Hinweise", "Bemerkung", "Bemerkungen", "Anmerkung", "Anmerkungen", "Notiz"),
     "massnahmen": ("Maßnahmen", "Maßnahme", "Maßnahmen-IDs", "Maßnahmen (Integrationskonzept)"),
 }

@@ -55,8 +55,9 @@ import opening_hours
 import pandas as pd
 
 from geo.config import HANDLUNGSFELD_BY_NAME, HANDLUNGSFELDER
-from geo.data.attributes import JA, NEIN, TIMEZONE, ZIELGRUPPEN, cell_text, months_since, split_list, target_groups
+from geo.data.attributes import JA, NEIN, TIMEZONE, ZIELGRUPPEN, cell_text, split_list, target_groups
 from geo.data.districts import is_schematic
+from geo.data.offers import UNDATED, data_age
 from geo.exchange.geojson_export import offer_points
 from geo.i18n import t
 from geo.render.offer_view import STALE_AFTER_MONTHS
@@ -250,12 +251,10 @@ def _alert(row: Mapping[str, object], status: str, today: date | datetime) -> st
         parts.append("Ob es das Angebot noch gibt, ist nicht bestätigt (keine Quelle von 2023 oder später).")
     elif status in ("umgezogen", "beendet"):
         parts.append(t(f"status.{status}"))
-    checked = _get(row, "zuletzt_geprueft")
-    age = months_since(checked, today)
-    if age is None:
-        parts.append(t("detail.nie_geprueft"))
-    elif age > STALE_AFTER_MONTHS:
-        parts.append(t("detail.veraltet", datum=checked))
+    age = data_age(_get(row, "zuletzt_geprueft"), _get(row, "stand_quelle"), today)
+    if age.outdated(STALE_AFTER_MONTHS):
+        parts.append({"geprueft": t("detail.veraltet", datum=age.datum), "quelle": t("stand.alt", datum=age.datum),
+                      UNDATED: t("stand.ohne_datum")}.get(age.basis, t("detail.nie_geprueft")))
     return " ".join(parts)
 
 

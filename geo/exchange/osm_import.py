@@ -525,8 +525,10 @@ def offers_from_overpass(
             "telefon": _clean(tags.get("phone") or tags.get("contact:phone")),
             "beschreibung": _clean(tags.get("description:de") or tags.get("description")),
             "beschreibung_einfach": "",
-            "zuletzt_geprueft": today.isoformat(),
-            "quelle": f"OpenStreetMap {kind}/{element.get('id')}, ODbL 1.0",
+            # nobody confirmed it with the provider; OSM's own check_date, if mapped, is the source's date
+            "zuletzt_geprueft": "",
+            "stand_quelle": _clean(tags.get("check_date")) or "undatiert",
+            "quelle": f"OpenStreetMap {kind}/{element.get('id')}, ODbL 1.0, abgerufen {today.isoformat()}",
         })
     frame = pd.DataFrame(rows, columns=list(OFFER_COLUMNS))
     frame["lat"] = pd.to_numeric(frame["lat"], errors="coerce").astype(float)

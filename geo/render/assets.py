@@ -76,6 +76,11 @@ CLUSTER_CSS = (("markerclustercss", "vendor/markercluster/MarkerCluster.css"),
                ("markerclusterdefaultcss", "vendor/markercluster/MarkerCluster.Default.css"))
 
 
+def map_asset_paths() -> list[str]:
+    """Every file below ``static/`` a map frame loads (scripts first, in load order, then stylesheets)."""
+    return [p for _, p in MAP_JS + CLUSTER_JS + MAP_CSS + CLUSTER_CSS]
+
+
 def asset_links(entries: tuple[tuple[str, str], ...], base: str) -> list[tuple[str, str]]:
     """``[(name, URL)]`` for folium's ``default_js``/``default_css`` with ``base`` as prefix."""
     return [(name, f"{base.rstrip('/')}/{path}") for name, path in entries]

@@ -26,13 +26,14 @@ from geo.data.districts import geometry_note
 from geo.data.indicators import MAP_INDICATORS, Band, bands_by_district, indicator_unit
 from geo.i18n import t
 from geo.render.assets import CLUSTER_CSS, CLUSTER_JS, MAP_CSS, MAP_JS, ST_FOLIUM_ASSET_BASE, asset_links
+from geo.render.data_text import stand_text
 
 LABEL_PANE = "qk-labels"
 CHOROPLETH_COLOURS = ("#fee8c8", "#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000", "#7f0000")
 NO_DATA_COLOUR = "#ffffff"
 OFFER_ROW_FIELDS = ("lat", "lon", "name", "traeger", "adresse", "stadtteil_name", "lage_genauigkeit",
-                    "oeffnungszeiten", "website", "telefon", "beschreibung_einfach", "zuletzt_geprueft", "id")
-"""Order of the values in one marker row; must match ``static/qk/qk-map.js``."""
+                    "oeffnungszeiten", "website", "telefon", "beschreibung_einfach", "stand", "id")
+"""Order of the values in one marker row; must match ``static/qk/qk-map.js``. ``stand`` is :func:`geo.render.data_text.stand_text`."""
 
 
 @dataclass(frozen=True)
@@ -225,9 +226,11 @@ def legend_html(indicator: str, colours: dict[Band, str], unit: str, lang: str, 
     return "".join(rows)
 
 
-def offer_rows(offers: gpd.GeoDataFrame) -> list[list]:
+def offer_rows(offers: gpd.GeoDataFrame, lang: str = "de") -> list[list]:
     """Marker data rows (see :data:`OFFER_ROW_FIELDS`) of the located offers; raw text, escaped by the browser code."""
-    frame = offers[has_location(offers)].reindex(columns=list(OFFER_ROW_FIELDS)).copy()
+    located = offers[has_location(offers)]
+    frame = located.reindex(columns=list(OFFER_ROW_FIELDS)).copy()
+    frame["stand"] = [stand_text(row, lang) for _, row in located.iterrows()] if len(located) else []
     text_cols = [c for c in OFFER_ROW_FIELDS if c not in ("lat", "lon")]
     frame[text_cols] = frame[text_cols].fillna("").astype(str)
     return [[float(r[0]), float(r[1]), *r[2:]] for r in frame.itertuples(index=False, name=None)]
@@ -423,7 +426,7 @@ def offer_layer(offers: gpd.GeoDataFrame, hf: Handlungsfeld, cluster: OfferClust
             "traeger", "adresse", "stadtteil", "zeiten", "website", "telefon", "info", "stand",
             "ungefaehr", "genau_strasse", "genau_stadtteil")},
     }
-    rows = offer_rows(offers)
+    rows = offer_rows(offers, lang)
     label = (f'<span class="qk-layer-symbol" style="background:{hf.color}" aria-hidden="true">{hf.symbol}</span>'
              f"{html.escape(name)} ({len(rows)})")
     return OfferLayer(rows, config, cluster, label)

@@ -5,6 +5,10 @@ field into a link (and a backslash-escaped URL into a broken one), so the
 card is HTML in which every value is escaped and only the ``website`` field
 becomes a link — after :func:`geo.text.safe_http_url` has checked it. The phone number
 becomes a ``tel:`` link built from its digits only.
+
+Values of fixed vocabularies (Handlungsfeld, category, target groups, languages,
+cost, barrier-free, location precision) are shown in the page's language; free
+text stays as entered and is marked German (:mod:`geo.render.data_text`).
 """
 from __future__ import annotations
 
@@ -13,12 +17,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from geo.analysis.nearest import DETOUR_FACTOR, WALK_SPEED_KMH, round_distance_m
+from geo.analysis.nearest import DETOUR_FACTOR, IN_DISTRICT_COLUMN, WALK_SPEED_KMH, round_distance_m
 from geo.config import HANDLUNGSFELD_BY_NAME
-from geo.data.attributes import JA, NEIN, months_since, open_state
+from geo.data.attributes import JA, NEIN, open_state
 from geo.data.measures import horizon_key
+from geo.data.offers import UNDATED, data_age
 from geo.formatting import format_number
-from geo.i18n import t
+from geo.i18n import t, tn
+from geo.render.data_text import data_html, ltr_attr, ltr_html, t_html, value_html
 from geo.text import safe_http_url, tel_href
 
 STALE_AFTER_MONTHS = 12
@@ -32,8 +38,7 @@ def _text(value: object) -> str:
 
 def _data(value: object, lang: str) -> str:
     """Offer text (always German in the shipped data), marked as such inside a page in another language (WCAG 3.1.2)."""
-    escaped = _text(value)
-    return escaped if lang == "de" else f'<span lang="de">{escaped}</span>'
+    return data_html(value, lang)
 
 
 def _field(label: str, value_html: str) -> str:
@@ -46,19 +51,19 @@ def offer_card_html(offer: Mapping[str, object], lang: str = "de", heading_level
 
     ``offer`` is a row of the loaded offers (see :mod:`geo.data.offers`) with
     ``stadtteil_name`` from the spatial join. With ``now`` (Europe/Berlin) the
-    card says whether the offer is open now and warns when it was last checked
-    more than :data:`STALE_AFTER_MONTHS` months ago.
+    card says whether the offer is open now and warns when its information may be outdated: last confirmed
+    with the provider more than :data:`STALE_AFTER_MONTHS` months ago or, never confirmed, the source's own
+    date (``stand_quelle``) is that old, undated or missing (:func:`geo.data.offers.data_age`).
     """
     def get(key: str) -> str:
         value = offer.get(key, "")
         return "" if value is None or (isinstance(value, float) and value != value) else str(value)
 
-    hf = HANDLUNGSFELD_BY_NAME.get(get("handlungsfeld"))
     parts = ['<article class="qk-angebot">']
     parts.append(f"<h{heading_level}>{_data(get('name'), lang)}</h{heading_level}>")
-    field_name = t(f"handlungsfeld.{hf.key}", lang) if hf else get("handlungsfeld")
-    category = f" · {_data(get('kategorie'), lang)}" if get("kategorie") else ""
-    parts.append(f'<p class="qk-sub"><strong>{_text(field_name)}</strong>{category}</p>')
+    category = f" · {value_html('kategorie', get('kategorie'), lang)}" if get("kategorie") else ""
+    parts.append(f'<p class="qk-sub"><strong>{value_html("handlungsfeld", get("handlungsfeld"), lang)}</strong>'
+                 f'{category}</p>')
 
     status = get("status")
     if status in ("beendet", "umgezogen"):
@@ -73,40 +78,41 @@ def offer_card_html(offer: Mapping[str, object], lang: str = "de", heading_level
             fields.append(_field(t(label_key, lang), _data(get(key), lang)))
     district = get("stadtteil_name") or get("stadtteil")
     if district:
-        fields.append(_field(t("popup.stadtteil", lang), _text(district)))
-    hours_row = () if now is not None else (("popup.zeiten", "oeffnungszeiten"),)
-    for label_key, key in (*hours_row, ("liste.zielgruppen", "zielgruppen"),
-                           ("liste.sprachen", "sprachen"), ("liste.kosten", "kosten"),
-                           ("liste.barrierefrei", "barrierefrei")):
+        fields.append(_field(t("popup.stadtteil", lang), _data(district, lang)))
+    if now is None and get("oeffnungszeiten"):
+        fields.append(_field(t("popup.zeiten", lang), ltr_html(get("oeffnungszeiten"), lang)))
+    for label_key, key in (("liste.zielgruppen", "zielgruppen"), ("liste.sprachen", "sprachen"),
+                           ("liste.kosten", "kosten"), ("liste.barrierefrei", "barrierefrei")):
         if get(key):
-            fields.append(_field(t(label_key, lang), _data(get(key), lang)))
+            fields.append(_field(t(label_key, lang), value_html(key, get(key), lang)))
     phone = get("telefon")
     if phone:
         href = tel_href(phone)
-        value = f'<a href="{_text(href)}">{_text(phone)}</a>' if href else _text(phone)
+        value = f'<a href="{_text(href)}"{ltr_attr(lang)}>{_text(phone)}</a>' if href else ltr_html(phone, lang)
         fields.append(_field(t("popup.telefon", lang), value))
     website = get("website")
     if website:
         url = safe_http_url(website)
-        value = (f'<a href="{_text(url)}" rel="noopener noreferrer nofollow" target="_blank">{_text(website)}</a>'
-                 if url else _text(website))
+        value = (f'<a href="{_text(url)}" rel="noopener noreferrer nofollow" target="_blank"{ltr_attr(lang)}>'
+                 f'{_text(website)}</a>' if url else ltr_html(website, lang))
         fields.append(_field(t("popup.website", lang), value))
     if now is not None:
         state = open_state(get("oeffnungszeiten"), now)
         key = {JA: "detail.jetzt_offen", NEIN: "detail.jetzt_zu"}.get(state, "detail.zeiten_unbekannt")
         fields.insert(0, _field(t("popup.zeiten", lang), _text(t(key, lang)) + (
-            f" ({_data(get('oeffnungszeiten'), lang)})" if get("oeffnungszeiten") else "")))
+            f" ({ltr_html(get('oeffnungszeiten'), lang)})" if get("oeffnungszeiten") else "")))
         checked = get("zuletzt_geprueft")
-        fields.append(_field(t("detail.zuletzt_geprueft", lang), _text(checked or t("detail.unbekannt", lang))))
+        fields.append(_field(t("detail.zuletzt_geprueft", lang),
+                             ltr_html(checked, lang) if checked else _text(t("detail.unbekannt", lang))))
     if fields:
         parts.append('<dl class="qk-felder">' + "".join(fields) + "</dl>")
     if now is not None:
-        age = months_since(get("zuletzt_geprueft"), now)
-        if age is None:
-            parts.append(f'<p class="qk-veraltet" role="note">{_text(t("detail.nie_geprueft", lang))}</p>')
-        elif age > STALE_AFTER_MONTHS:
-            parts.append(f'<p class="qk-veraltet" role="note">'
-                         f'{_text(t("detail.veraltet", lang, datum=get("zuletzt_geprueft")))}</p>')
+        age = data_age(get("zuletzt_geprueft"), get("stand_quelle"), now)
+        if age.outdated(STALE_AFTER_MONTHS):
+            warning = {"geprueft": t_html("detail.veraltet", lang, datum=ltr_html(age.datum, lang)),
+                       "quelle": t_html("stand.alt", lang, datum=ltr_html(age.datum, lang)),
+                       UNDATED: _text(t("stand.ohne_datum", lang))}.get(age.basis, _text(t("detail.nie_geprueft", lang)))
+            parts.append(f'<p class="qk-veraltet" role="note">{warning}</p>')
 
     if get("beschreibung_einfach"):
         parts.append(f'<p><strong>{_text(t("popup.info", lang))}:</strong> {_data(get("beschreibung_einfach"), lang)}</p>')
@@ -114,20 +120,26 @@ def offer_card_html(offer: Mapping[str, object], lang: str = "de", heading_level
         parts.append(f"<p>{_data(get('beschreibung'), lang)}</p>")
     if get("hinweis"):
         parts.append(f'<p class="qk-hinweis">{_text(t("liste.hinweis", lang))}: {_data(get("hinweis"), lang)}</p>')
-    stand = get("stand_quelle") or get("zuletzt_geprueft") or "–"
-    parts.append(f'<p class="qk-quelle"><small>{_text(t("liste.stand_quelle", lang, stand=stand, quelle=get("quelle") or "–"))}</small></p>')
+    stand = get("stand_quelle")
+    stand_html = _text(t("stand.undatiert", lang)) if stand == UNDATED else ltr_html(stand, lang) if stand else "–"
+    source = get("quelle")
+    parts.append(f'<p class="qk-quelle"><small>{t_html("liste.stand_quelle", lang, stand=stand_html, quelle=_data(source, lang) if source else "–")}</small></p>')
     parts.append("</article>")
     return "".join(parts)
 
 
-def distance_text(distance_m: float, minutes: int, precision: str, lang: str = "de") -> str:
-    """``"350 m Luftlinie · etwa 7 Min. zu Fuß"``; ``ca.`` and a note when only the district is known."""
+def distance_text(distance_m: float, minutes: int, precision: str, lang: str = "de", in_district: bool = False) -> str:
+    """``"350 m Luftlinie · etwa 7 Min. zu Fuß"``; ``ca.`` and a note when only the district is known, and
+    "in your district" instead of metres when that is the resident's district (``in_district``, the column
+    :data:`geo.analysis.nearest.IN_DISTRICT_COLUMN`): the one rule of the nearest list and the handout."""
+    if in_district:
+        return t("naehe.im_stadtteil", lang)
     rounded = round_distance_m(distance_m)
     approx = "_ca" if precision == "stadtteil" else ""
-    if rounded < 1000:
-        return t(f"naehe.entfernung{approx}", lang, m=rounded, min=minutes)
+    if rounded < 1000:  # the words agree with the minutes ("1 Minute", "دقيقتين")
+        return tn(f"naehe.entfernung{approx}", minutes, lang, m=rounded)
     km = f"{rounded / 1000:.1f}".replace(".", t("zahl.dezimal", lang))
-    return t(f"naehe.entfernung_km{approx}", lang, km=km, min=minutes)
+    return tn(f"naehe.entfernung_km{approx}", minutes, lang, km=km)
 
 
 def walking_assumption(lang: str = "de") -> str:
@@ -143,15 +155,16 @@ def nearest_item_html(offer: Mapping[str, Any], lang: str = "de", selected: bool
     :func:`geo.analysis.filters.apply_filter` (``angabe_fehlt``). Every value escaped.
     """
     hf = HANDLUNGSFELD_BY_NAME.get(str(offer.get("handlungsfeld", "")))
-    field_name = t(f"handlungsfeld.{hf.key}", lang) if hf else str(offer.get("handlungsfeld", ""))
     symbol = (f'<span class="qk-hf-symbol" style="background:{hf.color}" aria-hidden="true">{hf.symbol}</span>'
               if hf else "")
-    distance = distance_text(float(offer["distanz_m"]), int(offer["gehminuten"]), str(offer.get("lage_genauigkeit", "")), lang)
+    distance = distance_text(float(offer["distanz_m"]), int(offer["gehminuten"]), str(offer.get("lage_genauigkeit", "")), lang,
+                             bool(offer.get(IN_DISTRICT_COLUMN, False)))
     unknown = [t(f"angabe.{key}", lang) for key in str(offer.get("angabe_fehlt", "") or "").split(";") if key]
     place = offer.get("stadtteil_name") or offer.get("stadtteil") or ""
     parts = [f'<div class="qk-naehe{" qk-naehe-gewaehlt" if selected else ""}">',
              f'<p class="qk-naehe-name">{symbol}<strong>{_data(offer.get("name", ""), lang)}</strong></p>',
-             f'<p class="qk-naehe-sub">{_text(field_name)}{" · " + _text(place) if place else ""}</p>',
+             f'<p class="qk-naehe-sub">{value_html("handlungsfeld", offer.get("handlungsfeld", ""), lang)}'
+             f'{" · " + _data(place, lang) if place else ""}</p>',
              f'<p class="qk-naehe-weg">{_text(distance)}</p>']
     if unknown:
         parts.append(f'<p class="qk-naehe-unbekannt">{_text(" · ".join(unknown))}</p>')

@@ -3,27 +3,36 @@
 HTML + CSS rendered by WeasyPrint (Pango shapes Arabic and Persian correctly
 and lays out right-to-left text); the map is a matplotlib SVG drawn in
 EPSG:25832 (no tile server: the PDF is made offline); the QR code is an SVG
-from segno. Every offer text is HTML-escaped and marked as German
-(``<bdi lang="de">``), so that inside an Arabic page it keeps its own direction.
+from segno. Every data text – offer fields, place and district names, sources, the search text – is
+HTML-escaped and marked as German and left-to-right (``<bdi lang="de" dir="ltr">``, also inside a translated
+sentence), so that inside an Arabic or Persian page it keeps its own direction and its punctuation.
+
+The handout follows the resident's choice: her filter (:class:`~geo.analysis.filters.OfferFilter`) selects the
+offers, is named on the page and is carried by the QR code's link.
 """
 from __future__ import annotations
 
 import html
 import io
+import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import geopandas as gpd
 import pandas as pd
 
+from geo.analysis.filters import UNKNOWN_COLUMN, OfferFilter, apply_filter
 from geo.analysis.join import has_location
 from geo.analysis.location import Location
-from geo.analysis.nearest import nearest_offers, offer_points
+from geo.analysis.nearest import IN_DISTRICT_COLUMN, district_at, nearest_offers, offer_points
 from geo.config import HANDLUNGSFELD_BY_NAME, HANDLUNGSFELDER, METRIC_CRS
-from geo.data.districts import geometry_note
+from geo.data.attributes import cell_text
+from geo.data.districts import is_schematic
 from geo.dataset import Dataset
 from geo.i18n import available_languages, html_lang, t, text_direction
+from geo.render.data_text import t_html
 from geo.render.offer_view import distance_text, walking_assumption
+from geo.render.urlstate import ViewState, state_to_params
 from geo.text import german_sort_key, slugify
 
 FORMATS = {"A4": (210, 297), "A3": (297, 420)}
@@ -163,8 +172,33 @@ def _e(value: object) -> str:
 
 
 def _de(value: object) -> str:
-    """Offer text: German, in its own direction inside any page."""
-    return f'<bdi lang="de">{_e(value)}</bdi>'
+    """Data text (offer fields, names from the data): German, in its own direction inside any page."""
+    return f'<bdi lang="de" dir="ltr">{_e(value)}</bdi>'
+
+
+def _ltr(value: object) -> str:
+    """A web address, date or number: left to right inside any page, no language of its own."""
+    return f'<bdi dir="ltr">{_e(value)}</bdi>'
+
+
+def _typed(value: str) -> str:
+    """Text the resident typed, in any language: isolated in the direction of its first strong letter (what
+    ``dir="auto"`` does in a browser; WeasyPrint has no ``auto``)."""
+    direction = "ltr"
+    for char in value:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("L", "R", "AL"):
+            direction = "ltr" if kind == "L" else "rtl"
+            break
+    return f'<bdi dir="{direction}">{_e(value)}</bdi>'
+
+
+def _geometry_note_html(districts: gpd.GeoDataFrame, lang: str) -> str:
+    """:func:`geo.data.districts.geometry_note` with the sources (data text) marked."""
+    if is_schematic(districts):
+        return _e(t("karte.hinweis_schematisch", lang))
+    sources = "; ".join(dict.fromkeys(str(q).strip() for q in districts["quelle"] if str(q).strip()))
+    return t_html("karte.grenzen_quelle", lang, quelle=_de(sources) if sources else _e(t("band.unbekannt", lang)))
 
 
 def _css(page_size: str, lang: str) -> str:
@@ -182,9 +216,11 @@ def _css(page_size: str, lang: str) -> str:
     th, td {{ text-align: start; vertical-align: top; padding: .25em .4em; border-bottom: .5pt solid #bbb;
               overflow-wrap: anywhere; hyphens: manual; }}
     th {{ background: #eee; white-space: nowrap; }}
-    /* offer text is German: a left-to-right run also inside an Arabic or Persian page
-       (WeasyPrint 70 knows unicode-bidi: embed, not isolate) */
+    /* data text is German: a left-to-right run also inside an Arabic or Persian page
+       (WeasyPrint 70 knows unicode-bidi: embed, not isolate; embed keeps a German sentence's punctuation) */
     bdi {{ direction: ltr; unicode-bidi: embed; }}
+    bdi[dir="rtl"] {{ direction: rtl; }}
+    td.stand {{ width: 15%; font-size: .9em; }}
     td.nr {{ width: 2.2em; font-weight: bold; text-align: center; }}
     tr {{ break-inside: avoid; }}
     .hint {{ border-inline-start: 3pt solid #8a4b00; background: #fff4e5; padding: .3em .6em; margin: .5em 0; }}
@@ -209,36 +245,90 @@ def _legend(lang: str) -> str:
 
 
 def _footer(lang: str, url: str, today: date, districts: gpd.GeoDataFrame) -> str:
-    lines = [t("poster.stand", lang, datum=today.isoformat()), t("poster.quellen", lang), geometry_note(districts, lang)]
-    text = "<br>".join(_e(line) for line in lines)
+    text = "<br>".join([t_html("poster.stand", lang, datum=_ltr(today.isoformat())), _e(t("poster.quellen", lang)),
+                        _geometry_note_html(districts, lang)])
     return (f'<div class="foot"><img src="{qr_svg(url)}" alt="{_e(t("poster.qr_alt", lang))}">'
-            f'<div><strong>{_e(t("poster.qr_text", lang))}</strong><br><span dir="ltr">{_e(url)}</span><br>{text}</div></div>')
+            f'<div><strong>{_e(t("poster.qr_text", lang))}</strong><br>{_ltr(url)}<br>{text}</div></div>')
 
 
-def _offer_row(number: int | None, row: pd.Series, lang: str, extra: str = "") -> str:
+def _stand_html(row: pd.Series, lang: str) -> str:
+    """The offer's date as the data gives it: the source's date and the last check, each named; else "unknown"."""
+    stated = cell_text(row.get("stand_quelle")).strip()
+    checked = cell_text(row.get("zuletzt_geprueft")).strip()
+    parts = [t_html(key, lang, datum=value_html) for key, value, value_html in (
+        ("handzettel.stand_quelle", stated,
+         _e(t("stand.undatiert", lang)) if stated.lower() == "undatiert" else _ltr(stated)),
+        ("handzettel.geprueft", checked, _ltr(checked))) if value]
+    return "<br>".join(parts) or _e(t("handzettel.stand_unbekannt", lang))
+
+
+def _offer_row(number: int | None, row: pd.Series, lang: str, extra_html: str = "") -> str:
+    """One offer: number, symbol, name with address, opening hours ("unknown" when the data has none), phone,
+    precision, ``extra_html`` (e.g. the distance) and the criteria it has no information for; description;
+    the offer's date (:func:`_stand_html`)."""
     hf = HANDLUNGSFELD_BY_NAME.get(str(row.get("handlungsfeld", "")))
     badge = (f'<span class="sw" style="background:{hf.color}">{hf.symbol}</span>' if hf else "")
-    description = row.get("beschreibung_einfach") or row.get("beschreibung") or ""
-    if len(str(description)) > 280:
-        description = str(description)[:277].rsplit(" ", 1)[0] + " …"
+    description = cell_text(row.get("beschreibung_einfach")) or cell_text(row.get("beschreibung"))
+    if len(description) > 280:
+        description = description[:277].rsplit(" ", 1)[0] + " …"
     details = [f"<strong>{_de(row.get('name'))}</strong>"]
     for key, label in (("adresse", "popup.adresse"), ("oeffnungszeiten", "popup.zeiten"), ("telefon", "popup.telefon")):
-        value = row.get(key)
-        if value is not None and str(value).strip() and str(value) == str(value):
+        value = cell_text(row.get(key)).strip()
+        if value:
             details.append(f"{_e(t(label, lang))}: {_de(value)}")
+        elif key == "oeffnungszeiten":
+            details.append(f"{_e(t(label, lang))}: {_e(t('handzettel.zeiten_unbekannt', lang))}")
     if row.get("lage_genauigkeit") in ("stadtteil", "strasse"):
         details.append(_e(t(f"popup.genau_{row['lage_genauigkeit']}", lang)))
-    if extra:
-        details.append(_e(extra))
+    if extra_html:
+        details.append(extra_html)
+    unknown = [t(f"angabe.{key}", lang) for key in cell_text(row.get(UNKNOWN_COLUMN)).split(";") if key]
+    if unknown:
+        details.append(f'<em>{_e(" · ".join(unknown))}</em>')
     nr = "–" if number is None else str(number)
     return (f'<tr><td class="nr">{nr}</td><td>{badge}</td><td>{"<br>".join(details)}</td>'
-            f"<td>{_de(description)}</td></tr>")
+            f'<td>{_de(description) if description else ""}</td><td class="stand">{_stand_html(row, lang)}</td></tr>')
 
 
 def _table(rows: list[str], lang: str) -> str:
-    head = "".join(f"<th>{_e(t(k, lang))}</th>" for k in ("poster.nr", "poster.feld", "poster.angebot", "poster.was"))
-    # column widths: number, symbol, details, description
+    head = "".join(f"<th>{_e(t(k, lang))}</th>"
+                   for k in ("poster.nr", "poster.feld", "poster.angebot", "poster.was", "handzettel.stand"))
+    # columns: number, symbol, details, description, the offer's date
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _distance_html(row: pd.Series, lang: str) -> str:
+    """The one distance rule of the nearest list and the handout (:func:`geo.render.offer_view.distance_text`)."""
+    return _e(distance_text(row["distanz_m"], row["gehminuten"], row["lage_genauigkeit"], lang,
+                            bool(row.get(IN_DISTRICT_COLUMN, False))))
+
+
+def filter_summary_html(flt: OfferFilter, lang: str, districts: gpd.GeoDataFrame | None = None,
+                        now: datetime | None = None) -> str:
+    """What the filter chooses, in words, as escaped HTML with data text marked: "Bildung · Kinder · kostenlos ·
+    geöffnet am 01.12.2026 um 14:30 Uhr · Suche: Deutsch", or "alle Angebote". Not named: the Handlungsfelder
+    when all are chosen, and ended offers (never on paper)."""
+    parts: list[str] = []
+    fields = flt.handlungsfelder or ()
+    if fields and set(fields) != {hf.name for hf in HANDLUNGSFELDER}:
+        parts += [_e(t(f"handlungsfeld.{hf.key}", lang)) for hf in HANDLUNGSFELDER if hf.name in fields]
+    parts += [_e(t(f"zielgruppe.{key}", lang)) for key in flt.zielgruppen]
+    if flt.sprachen:
+        parts.append(t_html("handzettel.sprachen", lang, sprachen=", ".join(_de(s) for s in flt.sprachen)))
+    if flt.stadtteil_ids:
+        names = dict(zip(districts["id"], districts["name"])) if districts is not None else {}
+        parts.append(t_html("handzettel.stadtteil", lang,
+                            stadtteil=", ".join(_de(names.get(i, i)) for i in flt.stadtteil_ids)))
+    for flag in ("kostenlos", "barrierefrei"):
+        if getattr(flt, flag):
+            parts.append(_e(t(f"handzettel.{flag}", lang)))
+    if flt.jetzt_offen and now is not None:
+        parts.append(t_html("handzettel.offen", lang, datum=_ltr(f"{now:%d.%m.%Y}"), zeit=_ltr(f"{now:%H:%M}")))
+    if flt.nur_belegt and flt.active_criteria():
+        parts.append(_e(t("handzettel.nur_belegt", lang)))
+    if flt.text.strip():
+        parts.append(t_html("handzettel.suche", lang, text=_typed(flt.text.strip())))
+    return " · ".join(parts) if parts else _e(t("handzettel.alle", lang))
 
 
 def poster_html(data: Dataset, district_id: str, page_format: str = "A4", lang: str = "de",
@@ -250,12 +340,12 @@ def poster_html(data: Dataset, district_id: str, page_format: str = "A4", lang: 
     today = today or date.today()
     name = data.districts.loc[data.districts["id"] == district_id, "name"].iloc[0]
     numbered = district_offers(data, district_id)
-    parts = [f"<h1>{_e(t('poster.titel', lang, stadtteil=name))}</h1>",
+    parts = [f"<h1>{t_html('poster.titel', lang, stadtteil=_de(name))}</h1>",
              f'<p class="sub">{_e(t("poster.untertitel", lang))}</p>']
     nearby = None
     if not numbered:
         nearby = nearby_offers(data, district_id)
-        parts.append(f'<p class="hint">{_e(t("poster.keine_angebote", lang, stadtteil=name))}</p>')
+        parts.append(f'<p class="hint">{t_html("poster.keine_angebote", lang, stadtteil=_de(name))}</p>')
     parts.append(f'<div class="map">{district_map_svg(data, district_id, numbered, lang, nearby)}</div>')
     parts.append(_legend(lang))
     if numbered:
@@ -266,36 +356,45 @@ def poster_html(data: Dataset, district_id: str, page_format: str = "A4", lang: 
     else:
         assert nearby is not None  # set above when the district has no offers
         parts.append(f"<h2>{_e(t('poster.in_der_naehe', lang))}</h2>")
-        parts.append(_table([_offer_row(None, row, lang, t("poster.in_stadtteil", lang, stadtteil=row.get("stadtteil_name") or "–")
-                                        + " · " + distance_text(row["distanz_m"], row["gehminuten"], row["lage_genauigkeit"], lang))
+        parts.append(_table([_offer_row(None, row, lang, t_html("poster.in_stadtteil", lang,
+                                                                 stadtteil=_de(row.get("stadtteil_name") or "–"))
+                                        + " · " + _distance_html(row, lang))
                              for _, row in nearby.iterrows()], lang))
     parts.append(_footer(lang, live_url(base_url, lang, st=district_id), today, data.districts))
     return _document(lang, page_format, "".join(parts), t("poster.titel", lang, stadtteil=name))
 
 
 def handout_html(data: Dataset, location: Location, lang: str = "de", base_url: str = "http://localhost:8501",
-                 today: date | None = None) -> str:
+                 today: date | None = None, flt: OfferFilter | None = None, now: datetime | None = None) -> str:
     """The personal handout as HTML (see :func:`handout_pdf`)."""
     check_language(lang)
     today = today or date.today()
-    offers = data.offers[(data.offers["status"] != "beendet") & has_location(data.offers)]
-    points = offer_points(offers)
-    where = location.label or f"{location.rounded().lat:.3f}, {location.rounded().lon:.3f}"
+    location = location.rounded()  # measured from the point its link keeps, like the app's nearest list
+    flt = (flt or OfferFilter()).replace(beendete=False)  # ended offers never go on paper
+    if flt.jetzt_offen and now is None:
+        raise ValueError("jetzt_offen braucht die Uhrzeit (now)")
+    chosen = apply_filter(data.offers, flt, now)
+    offers = chosen[has_location(chosen)]  # without a place an offer has no distance
+    where = _de(location.label) if location.label else _ltr(f"{location.lat:.3f}, {location.lon:.3f}")
+    choice = filter_summary_html(flt, lang, data.districts, now)
     parts = [f"<h1>{_e(t('poster.handout_titel', lang))}</h1>",
-             f'<p class="sub">{_e(t("poster.handout_ort", lang, ort=where))}</p>',
+             f'<p class="sub">{t_html("poster.handout_ort", lang, ort=where)}</p>',
+             f'<p class="auswahl">{t_html("handzettel.auswahl", lang, auswahl=choice)}</p>',
              f"<p>{_e(walking_assumption(lang))}</p>"]
-    nearest = nearest_offers(offers, location.lon, location.lat, k=None, points=points)
+    nearest = nearest_offers(offers, location.lon, location.lat, k=None, points=offer_points(offers),
+                             home_district=district_at(data.districts, location.lon, location.lat))
     for hf in HANDLUNGSFELDER:
+        if flt.handlungsfelder is not None and hf.name not in flt.handlungsfelder:
+            continue
         part = nearest[nearest["handlungsfeld"] == hf.name].head(PER_FIELD)
         parts.append(f'<h2><span class="sw" style="background:{hf.color}">{hf.symbol}</span>'
                      f'{_e(t(f"handlungsfeld.{hf.key}", lang))}</h2>')
         if part.empty:
             parts.append(f"<p>{_e(t('naehe.keine', lang))}</p>")
             continue
-        parts.append(_table([_offer_row(i, row, lang, distance_text(row["distanz_m"], row["gehminuten"],
-                                                                       row["lage_genauigkeit"], lang))
+        parts.append(_table([_offer_row(i, row, lang, _distance_html(row, lang))
                              for i, (_, row) in enumerate(part.iterrows(), start=1)], lang))
-    url = live_url(base_url, lang, ort=location.url_value())
+    url = live_url(base_url, lang, **state_to_params(ViewState(flt, location)))
     parts.append(_footer(lang, url, today, data.districts))
     return _document(lang, "A4", "".join(parts), t("poster.handout_titel", lang))
 
@@ -317,7 +416,9 @@ def poster_pdf(data: Dataset, district: str, page_format: str = "A4", lang: str 
 
 
 def handout_pdf(data: Dataset, location: Location, lang: str = "de", base_url: str = "http://localhost:8501",
-                today: date | None = None) -> bytes:
-    """A4 handout for one location: the nearest offers per Handlungsfeld with walking time and hours, a QR
-    code back to that view."""
-    return render_pdf(handout_html(data, location, lang, base_url, today))
+                today: date | None = None, flt: OfferFilter | None = None, now: datetime | None = None) -> bytes:
+    """A4 handout for one location: the nearest offers matching ``flt`` (default: every current offer) per chosen
+    Handlungsfeld, with distance, opening hours (or "unknown"), the offer's date and what it has no information
+    for; the choice in words, and a QR code back to that view (location and filter). ``now`` (Europe/Berlin)
+    is needed when the filter asks for offers open now."""
+    return render_pdf(handout_html(data, location, lang, base_url, today, flt, now))

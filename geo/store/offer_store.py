@@ -244,10 +244,11 @@ def _text_row(row: pd.Series) -> dict:
 def editor_problems(values: dict) -> list[str]:
     """Stricter checks for the editors' form than for imported files (where these are notices, and the text is
     kept): opening hours in OpenStreetMap syntax, an absolute http(s) website, a dialable phone number, dates
-    as ``JJJJ``, ``JJJJ-MM`` or ``JJJJ-MM-TT``."""
+    as ``JJJJ``, ``JJJJ-MM`` or ``JJJJ-MM-TT`` (``stand_quelle`` also ``undatiert``, never after a retrieval date
+    cited in ``quelle``)."""
     import opening_hours
 
-    from geo.data.offers import _DATE
+    from geo.data.offers import _DATE, stand_quelle_problem
     from geo.text import safe_http_url, tel_href
 
     problems = []
@@ -260,10 +261,11 @@ def editor_problems(values: dict) -> list[str]:
     phone = str(values.get("telefon", "") or "").strip()
     if phone and tel_href(phone) is None:
         problems.append(f"Telefon „{phone}“ ist keine Telefonnummer (z. B. „0571 123456“).")
-    for column in ("zuletzt_geprueft", "stand_quelle"):
-        value = str(values.get(column, "") or "").strip()
-        if value and not _DATE.match(value):
-            problems.append(f"{column} „{value}“: bitte JJJJ, JJJJ-MM oder JJJJ-MM-TT.")
+    checked = str(values.get("zuletzt_geprueft", "") or "").strip()
+    if checked and not _DATE.match(checked):
+        problems.append(f"zuletzt_geprueft „{checked}“: bitte JJJJ, JJJJ-MM oder JJJJ-MM-TT.")
+    if stand_problem := stand_quelle_problem(str(values.get("stand_quelle", "") or ""), str(values.get("quelle", "") or "")):
+        problems.append(stand_problem)
     return problems
 
 
@@ -411,15 +413,21 @@ class Store:
                                 columns=[c.name for c in audit_table.columns])
 
     def stale(self, today: date, months: int = 12) -> pd.DataFrame:
-        """Offers (not ended) not verified for more than ``months`` months, oldest check first (no date first)."""
+        """Offers (not ended) not verified for more than ``months`` months: never verified first, then the oldest check.
+
+        ``monate`` counts from ``zuletzt_geprueft`` (empty: never verified); ``quelle_monate`` from ``stand_quelle``.
+        Among the never verified, an undated source (``undatiert`` or none) comes first, then the oldest source.
+        """
         from geo.data.attributes import months_since
+
+        def age(value: object) -> int | None:
+            return months_since(value, datetime(today.year, today.month, today.day))
 
         frame = self.all_offers()
         frame = frame[frame["status"] != "beendet"]
-        age = frame["zuletzt_geprueft"].map(lambda d: months_since(d, datetime(today.year, today.month, today.day)))
-        frame = frame.assign(monate=age)
+        frame = frame.assign(monate=frame["zuletzt_geprueft"].map(age), quelle_monate=frame["stand_quelle"].map(age))
         stale = frame[frame["monate"].isna() | (frame["monate"] > months)]
-        return stale.sort_values(["monate", "id"], ascending=[False, True], na_position="first")
+        return stale.sort_values(["monate", "quelle_monate", "id"], ascending=[False, False, True], na_position="first")
 
     # --- writing ----------------------------------------------------------------------------------------
 

@@ -1,9 +1,11 @@
-"""geo.analysis.filters: tolerant search (accents, hyphens, umlaut spellings, other languages); the folding itself: test_text.py."""
+"""geo.analysis.filters: tolerant search (accents, hyphens, umlaut spellings, other languages); the folding itself:
+test_text.py; the ranked search (compounds, typos, everyday words, place words, recall): test_search.py."""
 import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from geo.analysis.filters import SEARCH_TEXT, filter_offers, search_haystack
+from geo.analysis.filters import filter_offers
+from geo.analysis.search import attach_search_index
 
 
 @pytest.fixture
@@ -32,12 +34,13 @@ def offers() -> gpd.GeoDataFrame:
     ("education", ["a", "d"]),        # English name of the Handlungsfeld Bildung
     ("housing", ["c"]),               # English name of Wohnen
     ("counselling", ["c"]),           # English name of the category Beratung
-    ("diakonie education", ["a"]),    # every word must match
-    ("diakonie housing", []),
+    ("diakonie education", ["a", "d"]),  # ranked: the offer matching both words first, then one word
+    ("diakonie housing", ["a", "c"]),  # a word that matches alone is a result, never an empty list
     ("Jugendzentrum", []),            # occurs nowhere
     ("Русский", []),                  # other scripts: found only where they occur (an ASCII fold matched all)
     ("عربي", ["b"]),
-    ("diakoniesprachkurs", []),        # no match across the end of one column and the start of the next
+    ("diakoniebildung", []),           # a compound splits only into parts within one column (not Träger + category)
+    ("diakoniesprachkurs", ["a"]),    # … but it ends with "Sprachkurs", a word of data/suchbegriffe.csv
     ("kindergarten", ["d"]),          # English name of the category Kita
     ("KITA", ["d"]),
     ("rodenbeck", ["d"]),             # district name from the spatial join
@@ -51,19 +54,11 @@ def test_ended_offers_can_be_left_out(offers):
     assert list(filter_offers(offers, include_ended=False)["id"]) == ["a", "b", "d"]
 
 
-def test_precomputed_haystack_gives_the_same_result(offers):
-    offers[SEARCH_TEXT] = search_haystack(offers)
+def test_index_attached_at_load_gives_the_same_result(offers):
+    attach_search_index(offers)  # as geo.dataset does when loading
     assert list(filter_offers(offers, text="Baerenkaempen")["id"]) == ["b"]
-    assert list(filter_offers(offers, text="education diakonie")["id"]) == ["a"]
-
-
-def test_haystack_parts_are_separated_by_spaces(offers, monkeypatch):
-    # name, traeger, kategorie, …, Handlungsfeld names (de, en), category names (de, en), each folded alone
-    import geo.analysis.filters
-
-    monkeypatch.setattr(geo.analysis.filters, "available_languages", lambda: {"de": "Deutsch", "en": "English"})
-    assert search_haystack(offers).iloc[3] == ("kitasiebenbaurn  kita deutsch rodenbeck "  # "ue" folded to "u"; empty traeger
-                                             "bildung education kita daycarenurserykindergarten")
+    assert list(filter_offers(offers, text="education diakonie")["id"]) == ["a", "d"]
+    assert list(filter_offers(offers.iloc[[3, 0]], text="education")["id"]) == ["d", "a"]  # rows of it: same index
 
 
 def test_every_category_of_the_shipped_offers_is_searchable_in_every_ui_language():

@@ -7,14 +7,13 @@ import pytest
 from shapely.geometry import Point
 
 from geo.analysis.filters import (
-    SEARCH_TEXT,
     UNKNOWN_COLUMN,
     OfferFilter,
     apply_filter,
     criterion_states,
     language_options,
-    search_haystack,
 )
+from geo.analysis.search import attach_search_index
 
 # 2026-12-01 is a Tuesday, 2026-12-05 a Saturday (naive = Europe/Berlin)
 TUESDAY_10 = datetime(2026, 12, 1, 10, 0)
@@ -42,7 +41,7 @@ ROWS = [
 def offers() -> gpd.GeoDataFrame:
     frame = pd.DataFrame(ROWS, columns=COLUMNS)
     offers = gpd.GeoDataFrame(frame, geometry=[Point(8.91, 52.29)] * len(frame), crs="EPSG:4326")
-    offers[SEARCH_TEXT] = search_haystack(offers)  # as geo.dataset does when loading
+    attach_search_index(offers)  # as geo.dataset does when loading
     return offers
 
 

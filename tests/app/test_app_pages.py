@@ -46,7 +46,7 @@ def test_map_page_shows_count_schematic_note_and_a_local_only_map():
     on_map = int(has_location(current).sum())
     # the count names both numbers: it once said "51 von 51 angezeigt" while the map had 18 markers
     expected = (f"**{len(current)} von {len(offers)} Angeboten** gewählt, davon **{on_map} auf der Karte**; "
-                f"{len(current) - on_map} ohne bekannten Ort")
+                f"ohne bekannten Ort (nur in Tabelle und Liste): {len(current) - on_map}.")
     assert any(m.value.startswith(expected) for m in at.markdown), [m.value for m in at.markdown]
     maps = [c for c in at.get("component_instance")]
     assert len(maps) == 1
@@ -133,7 +133,7 @@ def test_sources_page_counts_rejected_rows_and_messages_separately(tmp_path, mon
     at = run("app/pages/datenquellen.py")
     assert not at.exception
     texts = [m.value for m in at.markdown]
-    assert any("1 Zeilen nicht übernommen (2 Fehlermeldungen" in t for t in texts), texts
+    assert any("nicht übernommene Zeilen: 1 (Fehlermeldungen: 2;" in t for t in texts), texts
 
 
 def test_district_page_has_city_and_without_place_rows_with_numbers():
@@ -451,3 +451,21 @@ def test_nearest_offer_hint_shows_a_hostile_name_as_text(tmp_path, monkeypatch):
     assert len(hint) == 1 and "Kein passendes Angebot im Umkreis von 2 km" in hint[0]
     assert "&lt;b&gt;fett&lt;/b&gt;" in hint[0] and "<a" not in hint[0] and "<b>" not in hint[0]
     assert not [w for w in at.warning if "evil" in w.value]
+
+
+def test_every_file_the_map_page_preloads_exists_on_this_host():
+    """The preload list names files by pattern (content hashes change with every Streamlit/streamlit-folium
+    release): each must exist, or the browser would fetch a 404 instead of saving a round trip."""
+    import streamlit as st
+    import streamlit_folium
+
+    from app.widgets.page import map_preload_files
+    from geo.config import STATIC_DIR
+
+    roots = {"component/streamlit_folium.st_folium/": Path(streamlit_folium.__file__).parent / "frontend" / "build",
+             "static/": Path(st.__file__).parent / "static" / "static", "app/static/": STATIC_DIR}
+    files = map_preload_files()
+    assert len(files) == 4 + 1 + 9 and all(kind in ("script", "style") for kind, _ in files)
+    for _, url in files:
+        prefix = next(p for p in roots if url.startswith(p))
+        assert (roots[prefix] / url.removeprefix(prefix)).is_file(), url

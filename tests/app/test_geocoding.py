@@ -179,8 +179,8 @@ def test_without_a_geocoder_the_tab_says_how_to_switch_it_on(env, store):
 def test_ask_review_and_save_the_ticked_proposals(env, store, geocoder):
     at = logged_in()
     intro = [m.value for m in at.markdown if m.value.startswith("5 Angebote mit Adresse haben keine genaue Lage")]
-    assert intro and "4 davon lassen sich nachschlagen, für 3 Adressen braucht es eine neue Anfrage; 1 Adressen" \
-        in intro[0], [m.value for m in at.markdown]
+    assert intro and ("Davon nachschlagbar: 4; Adressen, die eine neue Anfrage brauchen: 3; Adressen ohne erkennbare "
+                      "Straße: 1.") in intro[0], [m.value for m in at.markdown]
     ask(at)
     # one request per distinct address (skf shares caritas's), in the order of the offer ids, through the app's
     # HTTP client
@@ -246,8 +246,8 @@ def test_an_edit_made_after_the_proposal_is_reported_and_not_overwritten(env, st
     button(at, "Ausgewählte speichern").click().run()
     assert not at.exception, at.exception
     alerts = [h.proto.body for h in at.get("html") if "qk-alert-error" in h.proto.body]
-    assert len(alerts) == 1 and "1 Angebote nicht gespeichert: Sie wurden geändert" in alerts[0], alerts
-    assert any(s.value.startswith("1 Angebote gespeichert.") for s in at.success)
+    assert len(alerts) == 1 and "1 Angebot nicht gespeichert: Es wurde geändert" in alerts[0], alerts
+    assert any(s.value.startswith("1 Angebot gespeichert.") for s in at.success)
     [outcome] = [d for d in tables(at) if "Ergebnis" in d.columns and "Adresse" in d.columns]
     assert outcome[["Angebot", "Ergebnis"]].values.tolist() == [
         [UNTRUSTED, "gespeichert (Lage: Adresse)"],

@@ -281,8 +281,9 @@ def test_offer_fields(osm_districts):
     assert treff["sprachen"] == "Deutsch;Türkisch"
     assert treff["beschreibung"] == "Treffpunkt für alle"  # newline and double space collapsed
     assert treff["beschreibung_einfach"] == ""
-    assert treff["zuletzt_geprueft"] == "2026-11-23"
-    assert treff["quelle"] == "OpenStreetMap node/501, ODbL 1.0"
+    # the query date is when it was fetched, not a check with the provider (issue 24 §2)
+    assert (treff["zuletzt_geprueft"], treff["stand_quelle"]) == ("", "undatiert")
+    assert treff["quelle"] == "OpenStreetMap node/501, ODbL 1.0, abgerufen 2026-11-23"
     assert treff["lage_genauigkeit"] == "adresse"
     assert (treff["lat"], treff["lon"]) == (52.301, 8.896)
 
@@ -294,7 +295,7 @@ def test_offer_fields(osm_districts):
     assert schule["barrierefrei"] == "ja"  # wheelchair=limited
     assert schule["website"] == "https://www.example.org/sprache"
     assert schule["zielgruppen"] == "Zugewanderte;Geflüchtete"
-    assert schule["quelle"] == "OpenStreetMap way/502, ODbL 1.0"
+    assert schule["quelle"] == "OpenStreetMap way/502, ODbL 1.0, abgerufen 2026-11-23"
 
     agentur = by_id.loc["osm-node-503"]
     assert agentur["barrierefrei"] == "nein" and agentur["telefon"] == "+49 571 111111"

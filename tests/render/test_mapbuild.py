@@ -3,12 +3,14 @@ import json
 import re
 
 import folium
+import pandas as pd
 from conftest import HEADER, metric_point_as_latlon, offer_line
 
 from geo.analysis.join import assign_districts
 from geo.config import HANDLUNGSFELDER
 from geo.data.indicators import Band
 from geo.data.offers import parse_offers
+from geo.i18n import t
 from geo.render.mapbuild import MapOptions, OfferLayer, band_colours, build_map, offer_rows
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -106,3 +108,14 @@ def test_script_json_keeps_template_syntax_and_script_end_out():
     text = script_json({"a": ["{{ x }}", "{% raw %}", "{#", "</script>", "{ok}"]})
     assert "{{" not in text and "{%" not in text and "{#" not in text and "</" not in text
     assert json.loads(text) == {"a": ["{{ x }}", "{% raw %}", "{#", "</script>", "{ok}"]}
+
+
+def test_the_popup_says_how_current_an_offer_is_in_words():
+    from geo.render.data_text import stand_text
+
+    assert stand_text(pd.Series({"zuletzt_geprueft": "", "stand_quelle": "2024-06"})) == \
+        "2024-06 (laut Quelle, beim Träger nicht bestätigt)"
+    assert stand_text(pd.Series({"zuletzt_geprueft": "2026-12-01", "stand_quelle": "2024-06"}), "en") == \
+        "confirmed with the provider on 2026-12-01"
+    assert stand_text(pd.Series({"zuletzt_geprueft": "", "stand_quelle": "undatiert"}), "ar") == t("stand.undatiert", "ar")
+    assert stand_text(pd.Series({"zuletzt_geprueft": "", "stand_quelle": ""})) == ""

@@ -73,5 +73,5 @@ def test_status_precision_and_source_date_are_shown():
 
 def test_offer_text_is_marked_german_inside_an_english_page():
     html_text = offer_card_html({"name": "Sprachcafé", "handlungsfeld": "Bildung"}, "en")
-    assert '<h3><span lang="de">Sprachcafé</span></h3>' in html_text
+    assert '<h3><span lang="de" dir="ltr">Sprachcafé</span></h3>' in html_text
     assert "<strong>Education</strong>" in html_text

@@ -76,7 +76,7 @@ def test_nearest_item_html_shows_the_unknown_marks():
 
 def test_nearest_item_html_in_another_language_marks_offer_text_german():
     html_text = nearest_item_html(nearest_row(), lang="en")
-    assert '<span lang="de">Sprachcafé</span>' in html_text
+    assert '<span lang="de" dir="ltr">Sprachcafé</span>' in html_text
     assert "Education" in html_text
 
 

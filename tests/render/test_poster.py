@@ -110,7 +110,7 @@ def test_handout_for_a_location(data, lang, tmp_path):
 def test_arabic_poster_is_right_to_left_with_shaped_text(data):
     document = poster_html(data, "baerenkaempen", "A4", "ar", BASE, TODAY)
     assert '<html lang="ar" dir="rtl">' in document
-    assert '<bdi lang="de">' in document  # German offer text keeps its own direction
+    assert '<bdi lang="de" dir="ltr">' in document  # German offer text keeps its own direction
     text = pdf_text(render_pdf(document))
     # pypdf returns Arabic in logical order: the Arabic name of a Handlungsfeld is in the text as written
     from geo.i18n import t

@@ -350,28 +350,23 @@ def test_restore_without_a_recorded_previous_status_gives_unklar(store):
 
 # --- verification and stale offers ---------------------------------------------------------------------------
 
-def _months_old(text: str) -> int | None:
-    if not text:
-        return None
-    year, _, rest = text.partition("-")
-    month = int(rest[:2]) if rest else 12
-    return (TODAY.year - int(year)) * 12 + TODAY.month - month
-
-
-def test_stale_lists_unverified_offers_oldest_first_and_verify_removes_them(store):
+def test_stale_lists_never_verified_offers_first_undated_then_oldest_source(store):
     raw = shipped_rows()
-    expected = {i for i, r in raw.items() if r["status"] != "beendet"
-                and (_months_old(r["zuletzt_geprueft"]) is None or _months_old(r["zuletzt_geprueft"]) > 12)}
+    active = {i for i, r in raw.items() if r["status"] != "beendet"}
     stale = store.stale(TODAY)
-    assert set(stale["id"]) == expected
-    assert "migranten-fuer-migranten" not in expected  # checked 2026-11
-    undated = stale["monate"].isna()
-    assert undated.sum() == sum(1 for i in expected if not raw[i]["zuletzt_geprueft"])
-    assert not undated.iloc[undated.sum():].any()  # no date first …
-    assert stale["monate"].dropna().is_monotonic_decreasing  # … then the oldest check first
-    assert stale.dropna(subset=["monate"]).iloc[0]["id"] == "jobcenter-minden"  # 2014
+    # nobody has confirmed a shipped offer with its provider: every offer that has not ended is to be checked
+    assert set(stale["id"]) == active and len(active) == 75
+    assert stale["monate"].isna().all()
+    # among the never verified: the 14 undated sources first, then the oldest source (LAP-Treffpunkt 2012-01-20,
+    # Stadtteiltreff Rodenbeck 2015) … the newest last (2025-12 or 2025: a year alone counts from its December)
+    undated = sorted(i for i in active if raw[i]["stand_quelle"] == "undatiert")
+    assert len(undated) == 14 and list(stale["id"][:14]) == undated
+    assert list(stale["id"][14:16]) == ["lap-treffpunkt", "stadtteiltreff-rodenbeck"]
+    assert stale["quelle_monate"].dropna().is_monotonic_decreasing
+    assert list(stale["id"][-4:]) == ["internationale-frauengruppe-caritas", "mindener-tafel", "rucksack",
+                                      "waermestube-st-nikolai"]
 
-    for offer_id in ("jobcenter-minden", "cafe-montag-rodenbeck"):  # oldest dated, undated
+    for offer_id in ("lap-treffpunkt", "alz-johanniskirchhof"):  # oldest source, undated source
         offer = store.get(offer_id)
         verified = store.verify(offer_id, "anna", TODAY, offer["version"])
         assert verified["zuletzt_geprueft"] == "2026-12-01"
@@ -379,8 +374,9 @@ def test_stale_lists_unverified_offers_oldest_first_and_verify_removes_them(stor
         last = store.history(offer_id).iloc[-1]
         assert (last["feld"], last["alt"], last["neu"], last["von"]) == (
             "zuletzt_geprueft", raw[offer_id]["zuletzt_geprueft"], "2026-12-01", "anna")
-    assert set(store.stale(TODAY)["id"]) == expected - {"jobcenter-minden", "cafe-montag-rodenbeck"}
-    assert "jobcenter-minden" in set(store.stale(date(2028, 1, 1))["id"])  # stale again after 12+ months
+    assert set(store.stale(TODAY)["id"]) == active - {"lap-treffpunkt", "alz-johanniskirchhof"}
+    later = store.stale(date(2028, 1, 1))  # checked 13 months before: stale again, after every never-checked offer
+    assert list(later["id"][-2:]) == ["alz-johanniskirchhof", "lap-treffpunkt"] and list(later["monate"][-2:]) == [13, 13]
 
 
 # --- CSV import ----------------------------------------------------------------------------------------------
