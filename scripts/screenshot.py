@@ -1,5 +1,7 @@
 """Take the README screenshots of the running app (headless Debian chromium).
 
+The page's language comes from the URL (``?lang=ar``); labels are looked up in that language's catalogue.
+
 Usage: .venv/bin/python scripts/screenshot.py http://127.0.0.1:8501/ docs/screenshot-karte.png [--phone]
        .venv/bin/python scripts/screenshot.py "http://127.0.0.1:8501/?ort=52.289,8.916" docs/screenshot-naehe.png --phone --naehe
 
@@ -9,12 +11,21 @@ poverty through the sidebar (opened with its » button) and the map is scrolled 
 first entries of the nearest-offers list.
 """
 import sys
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from geo.i18n import t  # noqa: E402 (the repository root goes on the path first)
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 MAP = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+def url_lang(url: str) -> str:
+    return parse_qs(urlparse(url).query).get("lang", ["de"])[0]
 
 
 def nearest_view(url: str, out: str) -> None:
@@ -27,7 +38,7 @@ def nearest_view(url: str, out: str) -> None:
         page.frame_locator(MAP).locator(".qk-here").wait_for(state="attached", timeout=30000)
         page.locator(".qk-naehe").first.wait_for(timeout=30000)
         page.wait_for_timeout(1500)
-        page.locator('[data-testid="stMain"] h2').filter(has_text="Wo sind Sie").evaluate(
+        page.locator('[data-testid="stMain"] h2').filter(has_text=t("standort.titel", url_lang(url))).evaluate(
             "e => e.scrollIntoView({block: 'start'})")
         page.wait_for_timeout(800)
         page.screenshot(path=out)
@@ -49,11 +60,12 @@ def main(url: str, out: str, phone: bool = False) -> None:
             page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.click()
             page.wait_for_timeout(800)
         # colour the districts by child poverty
-        box = page.get_by_label("Stadtteile einfärben nach")
+        lang = url_lang(url)
+        box = page.get_by_label(t("filter.indikator", lang))
         box.scroll_into_view_if_needed()
         page.wait_for_timeout(300)
         box.click()
-        page.get_by_role("option", name="Minderjährige in SGB-II-/AsylbLG-Haushalten").click()
+        page.get_by_role("option", name=t("indikator.kinderarmut", lang)).click()
         page.wait_for_timeout(2500)
         if phone:
             page.keyboard.press("Escape")
