@@ -37,11 +37,7 @@ def first_marker_ms(page) -> float:
     another document: its own clock is read and moved onto the page's timeline by the two time origins."""
     frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').first
     frame.locator(".qk-marker, .qk-cluster").first.wait_for(state="visible", timeout=120_000)
-    inner = page.frames[-1]
-    for candidate in page.frames:
-        if candidate.url.startswith(("about:srcdoc", "blob:")) or "component" in candidate.url:
-            if candidate.evaluate("() => !!document.querySelector('.qk-marker, .qk-cluster')"):
-                inner = candidate
+    inner = next(f for f in page.frames if "streamlit_folium" in f.url)  # the component's own document
     seen = inner.evaluate("""() => new Promise(resolve => requestAnimationFrame(() =>
         resolve([performance.timeOrigin, performance.now()])))""")
     origin = page.evaluate("() => performance.timeOrigin")

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
+from geo.analysis import coverage
 from geo.analysis.coverage import (
     BUFFER_QUAD_SEGS,
     UNASSIGNED_ID,
@@ -26,6 +27,8 @@ from geo.analysis.coverage import (
     gap_ranking_html,
     gap_scores,
     grid_cells,
+    offer_xy,
+    sample_points,
     straight_line_radius,
 )
 from geo.analysis.join import assign_districts
@@ -96,7 +99,7 @@ def west_ost():
     return squares(("w", "West", WEST), ("o", "Ost", OST))
 
 
-# --- straight_line_radius / covered_shares ---------------------------------------------------------------
+# --- straight_line_radius / covered_shares, buffer method (the reference) ------------------------------------
 
 def test_straight_line_radius_divides_by_the_detour_factor():
     assert straight_line_radius(800) == pytest.approx(800 / 1.3)  # 615.38 m
@@ -104,7 +107,7 @@ def test_straight_line_radius_divides_by_the_detour_factor():
 
 
 def test_centre_offer_covers_a_circle(west):
-    share = covered_shares(west, offers(("a", *CENTRE, "w")), 300)
+    share = covered_shares(west, offers(("a", *CENTRE, "w")), 300, method="puffer")
     # 64-gon: ½·64·300²·sin(2π/64) = 282 289.36 m² of 1 000 000 m² → 0.282289
     assert share["w"] == pytest.approx(ngon_area(300) / 1e6, rel=1e-9)
     assert share["w"] == pytest.approx(0.282289, abs=1e-6)
@@ -113,7 +116,7 @@ def test_centre_offer_covers_a_circle(west):
 
 
 def test_corner_offer_covers_a_quarter_circle(west):
-    share = covered_shares(west, offers(("b", *SW_CORNER, "w")), 300)
+    share = covered_shares(west, offers(("b", *SW_CORNER, "w")), 300, method="puffer")
     # the 64-gon has vertices on both axes, so exactly a quarter of it lies in the square: 282 289.36 / 4
     assert share["w"] == pytest.approx(ngon_area(300) / 4 / 1e6, rel=1e-6)
     # quarter circle: π·300²/4/1e6 = 0.070686
@@ -122,21 +125,21 @@ def test_corner_offer_covers_a_quarter_circle(west):
 
 def test_two_offers_without_overlap_add_up(west):
     # centre and corner are √(500² + 500²) = 707 m apart > 2 × 300 m: no overlap, 0.282289 + 0.070572 = 0.352862
-    share = covered_shares(west, offers(("a", *CENTRE, "w"), ("b", *SW_CORNER, "w")), 300)
+    share = covered_shares(west, offers(("a", *CENTRE, "w"), ("b", *SW_CORNER, "w")), 300, method="puffer")
     assert share["w"] == pytest.approx(1.25 * ngon_area(300) / 1e6, rel=1e-6)
     assert share["w"] == pytest.approx(0.352862, abs=1e-5)
 
 
 def test_overlapping_buffers_are_not_counted_twice(west):
     # the same point twice covers what it covers once
-    one = covered_shares(west, offers(("a", *CENTRE, "w")), 300)["w"]
-    two = covered_shares(west, offers(("a", *CENTRE, "w"), ("a2", *CENTRE, "w")), 300)["w"]
+    one = covered_shares(west, offers(("a", *CENTRE, "w")), 300, method="puffer")["w"]
+    two = covered_shares(west, offers(("a", *CENTRE, "w"), ("a2", *CENTRE, "w")), 300, method="puffer")["w"]
     assert two == pytest.approx(one, rel=1e-12)
 
 
 def test_walk_800_m_from_the_centre_is_a_circle_clipped_by_the_square(west):
     r = straight_line_radius(800)  # 615.38 m: beyond the edges (500 m) but short of the corners (707 m)
-    share = covered_shares(west, offers(("a", *CENTRE, "w")), r)["w"]
+    share = covered_shares(west, offers(("a", *CENTRE, "w")), r, method="puffer")["w"]
     assert 0 < share < 1
     # circle minus the four segments beyond the edges (they do not overlap, r < 707 m):
     # π·r² − 4·(r²·acos(500/r) − 500·√(r² − 500²)) = 1 189 720 − 4 × 56 318 = 964 447 m² → 0.9644
@@ -150,19 +153,19 @@ def test_walk_800_m_from_the_centre_is_a_circle_clipped_by_the_square(west):
 
 def test_radius_800_m_from_the_centre_covers_the_whole_square(west):
     # the corners are √(500² + 500²) = 707.1 m away; the 64-gon's inner radius is 800·cos(π/64) = 799.0 m
-    share = covered_shares(west, offers(("a", *CENTRE, "w")), 800)["w"]
+    share = covered_shares(west, offers(("a", *CENTRE, "w")), 800, method="puffer")["w"]
     assert share == pytest.approx(1.0, rel=1e-9)
 
 
 def test_no_offers_cover_nothing(west):
-    assert covered_shares(west, offers(), 300)["w"] == 0.0
+    assert covered_shares(west, offers(), 300, method="puffer")["w"] == 0.0
     # an offer without a location covers nothing either
-    assert covered_shares(west, offers(("x", None, None, "")), 300)["w"] == 0.0
+    assert covered_shares(west, offers(("x", None, None, "")), 300, method="puffer")["w"] == 0.0
 
 
 def test_offer_outside_covers_a_circular_segment(west):
     # 200 m east of the east edge (x = 501000): the buffer reaches 100 m into the square
-    share = covered_shares(west, offers(("aussen", 501200, 5790500, "")), 300)["w"]
+    share = covered_shares(west, offers(("aussen", 501200, 5790500, "")), 300, method="puffer")["w"]
     # circle: 300²·acos(200/300) − 200·√(300² − 200²) = 75 696.2 − 44 721.4 = 30 974.8 m² → 0.030975
     assert share == pytest.approx(circle_segment(300, 200) / 1e6, rel=5e-3)
     # The 64-gon's deficit against the circle sits on the arc, which is 27 % of the circumference but bounds
@@ -183,7 +186,7 @@ def table_offers():
 def test_coverage_table_counts_rates_and_shares(west_ost):
     population = {"w": (4000.0, "2020-12-31")}
     minors = {"w": (800.0, "2020-12-31")}
-    table = coverage_table(west_ost, table_offers(), 300, population, minors)
+    table = coverage_table(west_ost, table_offers(), 300, population, minors, method="puffer")
     assert list(table["stadtteil_id"]) == ["w", "o", UNASSIGNED_ID]
     rows = table.set_index("stadtteil_id")
     assert rows.loc["w", "name"] == "West" and rows.loc["o", "name"] == "Ost"
@@ -203,6 +206,18 @@ def test_coverage_table_counts_rates_and_shares(west_ost):
     # the "nicht zugeordnet" row has no area, no population
     assert math.isnan(rows.loc[UNASSIGNED_ID, "anteil_versorgt"])
     assert math.isnan(rows.loc[UNASSIGNED_ID, "je_1000_einwohner"])
+
+
+def test_coverage_table_uses_the_grid_method_by_default(west_ost):
+    table = coverage_table(west_ost, table_offers(), 300, {}).set_index("stadtteil_id")
+    # the true circles: West 1.25 × π·300² = 353 429 m² → 0.353429; Ost the segment 30 974.8 m² → 0.030975
+    # (two circles centred on sample-grid corners: twice the tolerance of one)
+    assert table.loc["w", "anteil_versorgt"] == pytest.approx(1.25 * math.pi * 300**2 / 1e6, abs=2 * GRID_TOLERANCE)
+    assert table.loc["o", "anteil_versorgt"] == pytest.approx(circle_segment(300, 200) / 1e6, abs=GRID_TOLERANCE)
+    assert math.isnan(table.loc[UNASSIGNED_ID, "anteil_versorgt"])
+    buffered = coverage_table(west_ost, table_offers(), 300, {}, method="puffer").set_index("stadtteil_id")
+    # everything but the share is the same in both methods
+    pd.testing.assert_frame_equal(table.drop(columns="anteil_versorgt"), buffered.drop(columns="anteil_versorgt"))
 
 
 def test_coverage_table_with_districts_assigned_by_the_join(west_ost):
@@ -226,6 +241,135 @@ def test_coverage_table_without_any_offer(west_ost):
     assert list(table["angebote"]) == [0, 0, 0]
     assert list(table["anteil_versorgt"].iloc[:2]) == [0.0, 0.0]
     assert table.set_index("stadtteil_id").loc["w", "je_1000_einwohner"] == 0.0
+
+
+# --- covered_shares, grid method (the default) ----------------------------------------------------------
+# Sample points every 25 m (centres of 25 m squares), a covered fraction per square from the distance to the
+# nearest offer. Against the exact circles this is within 0.07 percentage points on these squares (worst where
+# a circle is centred on a corner of the sample grid, as CENTRE and SW_CORNER are); 0.04 points over 40
+# random layouts (checked once against 512-segment buffers, not part of the tests).
+
+GRID_TOLERANCE = 7e-4  # 0.07 percentage points
+
+
+def test_grid_corner_offer_covers_a_quarter_circle(west):
+    share = covered_shares(west, offers(("b", *SW_CORNER, "w")), 300)["w"]
+    # by hand: a quarter of a circle of 300 m in a 1 km square: π·300²/4 = 70 685.8 m² → 0.070686
+    assert share == pytest.approx(0.070686, abs=GRID_TOLERANCE)
+    assert share == pytest.approx(math.pi * 300**2 / 4 / 1e6, abs=3e-4)  # measured: 0.070845, 0.016 points off
+
+
+def test_grid_centre_offer_covers_a_circle(west):
+    share = covered_shares(west, offers(("a", *CENTRE, "w")), 300)["w"]
+    # π·300² = 282 743.3 m² of 1 km²
+    assert share == pytest.approx(0.282743, abs=GRID_TOLERANCE)
+
+
+def test_grid_walk_800_m_from_the_centre_is_a_circle_clipped_by_the_square(west):
+    r = straight_line_radius(800)
+    share = covered_shares(west, offers(("a", *CENTRE, "w")), r)["w"]
+    # π·r² − 4 segments beyond the edges = 964 447 m² (see the buffer test above)
+    assert share == pytest.approx((math.pi * r * r - 4 * circle_segment(r, 500)) / 1e6, abs=GRID_TOLERANCE)
+
+
+def test_grid_radius_800_m_from_the_centre_covers_the_whole_square_exactly(west):
+    # the farthest 250 m cell centre is √(375² + 375²) = 530.3 m away, its corners 530.3 + 176.8 = 707.1 m:
+    # less than 800 − 12.5 m, so every cell counts as covered throughout without measuring its points
+    assert covered_shares(west, offers(("a", *CENTRE, "w")), 800)["w"] == pytest.approx(1.0, abs=1e-12)
+
+
+def test_grid_offer_outside_covers_a_circular_segment(west):
+    share = covered_shares(west, offers(("aussen", 501200, 5790500, "")), 300)["w"]
+    # 300²·acos(200/300) − 200·√(300² − 200²) = 30 974.8 m² → 0.030975
+    assert share == pytest.approx(0.030975, abs=GRID_TOLERANCE)
+
+
+def test_grid_two_offers_without_overlap_add_up_and_overlap_counts_once(west):
+    both = covered_shares(west, offers(("a", *CENTRE, "w"), ("b", *SW_CORNER, "w")), 300)["w"]
+    corner = covered_shares(west, offers(("b", *SW_CORNER, "w")), 300)["w"]
+    centre = covered_shares(west, offers(("a", *CENTRE, "w")), 300)["w"]
+    # 707 m apart > 2 × 300 m: the shares add up; by hand 1.25 × π·300² → 0.353429
+    assert both == pytest.approx(centre + corner, rel=1e-12)
+    assert both == pytest.approx(0.353429, abs=2 * GRID_TOLERANCE)
+    twice = covered_shares(west, offers(("a", *CENTRE, "w"), ("a2", *CENTRE, "w")), 300)["w"]
+    assert twice == pytest.approx(centre, rel=1e-12)
+
+
+def test_grid_without_offers_covers_nothing(west):
+    assert covered_shares(west, offers(), 300)["w"] == 0.0
+    assert covered_shares(west, offers(("x", None, None, "")), 300)["w"] == 0.0
+
+
+def test_grid_share_of_a_square_cut_by_the_grid_uses_exact_areas():
+    # a square offset by 100 m against the 250 m cells: 25 pieces of 5 sizes (see test_grid_of_an_offset_square…);
+    # an offer at its south-west corner covers the same quarter circle as in an aligned square
+    offset = squares(("v", "Versetzt", (500100, 5790100, 501100, 5791100)))
+    share = covered_shares(offset, offers(("b", 500100, 5790100, "v")), 300)["v"]
+    assert share == pytest.approx(math.pi * 300**2 / 4 / 1e6, abs=GRID_TOLERANCE)
+    samples = sample_points(offset)
+    assert samples.area == pytest.approx([1e6], rel=1e-12)  # the weights add up to the exact area
+    assert samples.weight.sum() == pytest.approx(1e6, rel=1e-12)
+    # 100 m of a 250 m cell hold 4 of its 10 sample columns: 40 × 40 points in all, each standing for 625 m²
+    assert len(samples.x) == 1600 and samples.weight == pytest.approx(np.full(1600, 625.0))
+
+
+def test_grid_district_smaller_than_a_sample_square():
+    # 10 m × 10 m: no 25 m sample centre falls inside, so its interior point stands for all of it
+    tiny = squares(("k", "Klein", (500000, 5790000, 500010, 5790010)))
+    samples = sample_points(tiny)
+    assert len(samples.x) == 1 and samples.weight == pytest.approx([100.0])
+    x, y = samples.x[0], samples.y[0]
+    assert (500000 < x < 500010) and (5790000 < y < 5790010)
+    # the covered fraction of that point's 25 m square: 1 from 300 − 12.5 m inwards, 0 from 300 + 12.5 m outwards,
+    # linear in between – so ½ for an offer exactly 300 m away
+    assert covered_shares(tiny, offers(("a", x + 250, y, "")), 300)["k"] == pytest.approx(1.0)
+    assert covered_shares(tiny, offers(("a", x + 300, y, "")), 300)["k"] == pytest.approx(0.5)
+    assert covered_shares(tiny, offers(("a", x + 305, y, "")), 300)["k"] == pytest.approx(0.3)  # ½ − 5/25
+    assert covered_shares(tiny, offers(("a", x + 990, y, "")), 300)["k"] == 0.0
+
+
+def test_grid_shares_of_two_districts_split_by_a_cell(west_ost):
+    # an offer on the shared border (x = 501000) covers a half circle on each side: π·300²/2 → 0.141372 each
+    shares = covered_shares(west_ost, offers(("m", 501000, 5790500, "w")), 300)
+    assert shares["w"] == pytest.approx(0.141372, abs=GRID_TOLERANCE)
+    assert shares["o"] == pytest.approx(shares["w"], rel=1e-9)  # mirror images
+
+
+def test_grid_both_ways_of_measuring_points_agree(west_ost, monkeypatch):
+    # numpy over (point, candidate) pairs, in small chunks, and the spatial index point by point: the same numbers
+    layout = offers(("a", *CENTRE, "w"), ("b", *SW_CORNER, "w"), ("c", 501700, 5790300, "o"),
+                    ("aussen", 502200, 5790500, ""))
+    pairs = covered_shares(west_ost, layout, 400)
+    monkeypatch.setattr(coverage, "_PAIR_CHUNK", 1000)
+    chunked = covered_shares(west_ost, layout, 400)
+    monkeypatch.setattr(coverage, "PAIRS_PER_POINT_LIMIT", 0)
+    per_point = covered_shares(west_ost, layout, 400)
+    pd.testing.assert_series_equal(pairs, chunked, rtol=0, atol=1e-12)
+    pd.testing.assert_series_equal(pairs, per_point, rtol=0, atol=1e-12)
+
+
+def test_no_districts_no_shares():
+    for method in ("raster", "puffer"):
+        assert covered_shares(squares(), offers(("a", *CENTRE, "")), 300, method=method).empty
+
+
+def test_unknown_method_is_an_error(west):
+    with pytest.raises(ValueError, match="raster"):
+        covered_shares(west, offers(), 300, method="kreise")  # type: ignore[arg-type]
+
+
+def test_offer_xy_is_the_projection_of_to_crs():
+    layout = offers(("a", *CENTRE, "w"), ("x", None, None, ""), ("b", *SW_CORNER, "w"))
+    xy = offer_xy(layout)
+    expected = layout.geometry[layout.geometry.notna()].to_crs(25832)
+    assert xy == pytest.approx(np.column_stack([expected.x, expected.y]), abs=1e-9)
+    assert xy == pytest.approx(np.array([CENTRE, SW_CORNER]), abs=1e-6)  # and back where they were made
+    assert offer_xy(offers()).shape == (0, 2)
+
+
+def test_sample_points_are_cached_per_geometry(west):
+    assert sample_points(west) is sample_points(west.copy())
+    assert sample_points(west) is not sample_points(squares(("w", "West", (500000, 5790000, 501000, 5791250))))
 
 
 # --- grid_cells ----------------------------------------------------------------------------------------
@@ -417,7 +561,7 @@ def test_gap_scores_of_a_real_coverage_table(west_ost, tmp_path):
     # West: 35.29 % covered (see test_coverage_table_counts_rates_and_shares), need 20 % → 0.2 × 0.64714 = 0.1294
     # Ost: 3.09 % covered, need unknown → unranked
     indicators = indicator_table(tmp_path, "w,kinderarmut,20,,,,")
-    scores = gap_scores(coverage_table(west_ost, table_offers(), 300, {}), indicators)
+    scores = gap_scores(coverage_table(west_ost, table_offers(), 300, {}, method="puffer"), indicators)
     assert [s.stadtteil_id for s in scores] == ["w", "o"]
     assert scores[0].low == pytest.approx(0.2 * (1 - 1.25 * ngon_area(300) / 1e6), rel=1e-6)
     assert scores[0].low == pytest.approx(0.1294, abs=1e-4)
@@ -433,7 +577,7 @@ def test_approximate_counts_per_district(west_ost):
 
 
 def test_coverage_display_german_numbers_and_na(west_ost):
-    table = coverage_table(west_ost, table_offers(), 300, {"w": (12_345.0, "2020-12-31")})
+    table = coverage_table(west_ost, table_offers(), 300, {"w": (12_345.0, "2020-12-31")}, method="puffer")
     shown = coverage_display(table, approximate_counts(west_ost, table_offers()), {"w": "50,8\u202f%"}, 800,
                              "Kinderarmut", "de")
     col = lambda key, **kw: t(f"luecken.{key}", "de", **kw)  # noqa: E731
