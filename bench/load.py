@@ -37,6 +37,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from geo.config import HANDLUNGSFELD_BY_NAME
+from geo.i18n import t
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -279,8 +280,11 @@ async def _session(browser, base_url: str, index: int, deadline: float) -> Sessi
 
         # Deselect one Handlungsfeld with the remove button of its chip in the sidebar multiselect;
         # the map has re-rendered when its Wohnen layer is empty and the markers stand for the rest.
+        # named in the page's language by static/qk/qk-ui-texts.js, in English for a moment before
         remove = page.locator(f'[data-testid="stSidebar"] [data-testid="stMultiSelect"] '
-                              f'button[aria-label="Remove {DESELECT_FIELD}"]')
+                              f'button[aria-label="{t("streamlit.entfernen", x=DESELECT_FIELD)}"], '
+                              f'[data-testid="stSidebar"] [data-testid="stMultiSelect"] '
+                              f'button[aria-label="Remove {DESELECT_FIELD}"]').first
         t1 = time.monotonic()
         await remove.click(timeout=remaining_ms())
         while True:

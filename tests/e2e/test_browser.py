@@ -9,6 +9,7 @@ import pytest
 
 from bench.load import hex_to_rgb
 from geo.config import HANDLUNGSFELDER
+from geo.i18n import t
 
 from .conftest import (
     FIRST_LOAD_MS,
@@ -258,7 +259,9 @@ def test_filter_only_wohnen_rerenders_the_map(page, streamlit_server):
     n_wohnen = hf_layers(map_state(page))["Wohnen"]["count"]
     sidebar = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]')
     for name in ("Zusammenleben und Teilhabe", "Bildung", "Arbeitsmarktintegration"):
-        sidebar.locator(f'button[aria-label="Remove {name}"]').click()
+        # the chip's remove button, named in the page's language by static/qk/qk-ui-texts.js (English for a moment)
+        sidebar.locator(f'button[aria-label="{t("streamlit.entfernen", x=name)}"], '
+                        f'button[aria-label="Remove {name}"]').first.click()
     tags = sidebar.locator('[data-testid="stMultiSelectTagsContainer"] [data-tag]')
     wait_until(lambda: tags.all_inner_texts() == ["Wohnen"], message="only the Wohnen chip")
 

@@ -143,8 +143,9 @@ def test_ask_review_save_and_find_the_offer_at_its_address(page, geocode_server,
     store = Store.open(store_url)
     assert (store.get("caritas")["lage_genauigkeit"], store.get("skf")["lage_genauigkeit"],
             store.get("tafel")["lage_genauigkeit"]) == ("adresse", "adresse", "unbekannt")
-    outcome = [r for r in grid_rows(page) if r and "gespeichert (Lage: Adresse)" in r]
-    assert len(outcome) == 2, grid_rows(page)
+    # the outcome table: one "gespeichert" per saved offer (the grid draws its accessible rows lazily: wait)
+    wait_until(lambda: sum(cell == "gespeichert (Lage: Adresse)" for r in grid_rows(page) for cell in r) == 2,
+               timeout_s=15, message="two saved rows in the outcome table")
     page.locator('[data-testid="stAlertContentSuccess"]').evaluate("e => e.scrollIntoView({block: 'center'})")
     page.wait_for_timeout(300)
     snap(page, "redaktion_verorten_gespeichert")
