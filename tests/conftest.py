@@ -82,3 +82,43 @@ class FakeServer:
         if isinstance(value, Exception):
             raise value
         return value
+
+
+class NominatimStandIn:
+    """A Nominatim ``/search`` over HTTP on a free loopback port (for the app, which fetches through its own
+    client): the recorded answer in ``tests/fixtures/nominatim/<name>.json`` for the ``street`` parameter,
+    ``[]`` for any other street; ``requests`` lists the query parameters of every request."""
+
+    def __init__(self, answers: dict[str, str]):
+        import json
+        import threading
+        import urllib.parse
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        fixtures = Path(__file__).resolve().parent / "fixtures" / "nominatim"
+        self.answers = {street: json.loads((fixtures / f"{name}.json").read_text(encoding="utf-8"))
+                        for street, name in answers.items()}
+        self.requests: list[dict[str, str]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 – the name http.server calls
+                params = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+                outer.requests.append(params)
+                body = json.dumps(outer.answers.get(params.get("street", ""), [])).encode("utf-8")
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/search"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

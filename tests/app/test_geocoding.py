@@ -8,14 +8,11 @@ as another app process would make it.
 from __future__ import annotations
 
 import csv
-import json
-import threading
-import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import streamlit as st
+from conftest import NominatimStandIn
 from streamlit.testing.v1 import AppTest
 
 from geo.exchange.geocode import REJECTION_LABELS, read_cache
@@ -23,7 +20,6 @@ from geo.i18n import t
 from geo.store.offer_store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures" / "nominatim"
 PASSWORD = "ein-langes-passwort"
 UNTRUSTED = "SKF **fett** <b>Schuldnerberatung</b> [Link](https://example.org)"
 OFFERS = [
@@ -41,37 +37,6 @@ ANSWERS = {"Königstraße 13": "koenigstrasse_13", "Hohenzollernring 36": "hohen
            "Hermannstraße 21": "porta_westfalica"}
 
 
-class Geocoder:
-    """A Nominatim ``/search`` on a free loopback port: the recorded answer for the ``street`` parameter (``[]``
-    for any other street); ``requests`` lists the query parameters of every request."""
-
-    def __init__(self, answers: dict[str, str]):
-        self.answers = {street: json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-                        for street, name in answers.items()}
-        self.requests: list[dict[str, str]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 – the name http.server calls
-                params = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
-                outer.requests.append(params)
-                body = json.dumps(outer.answers.get(params.get("street", ""), [])).encode("utf-8")
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/search"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def write_offers(path: Path, rows: list[dict]) -> None:
@@ -114,7 +79,7 @@ def env(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def geocoder(env, monkeypatch):
-    server = Geocoder(ANSWERS)
+    server = NominatimStandIn(ANSWERS)
     monkeypatch.setenv("QK_GEOCODER_URL", server.url)
     yield server
     server.stop()

@@ -7,13 +7,10 @@ server, never by the browser; its cache goes to ``tmp_path`` (``QK_GEOCODER_CACH
 from __future__ import annotations
 
 import csv
-import json
 import re
-import threading
-import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from conftest import NominatimStandIn
 
 from geo.exchange.geocode import read_cache
 from geo.i18n import t
@@ -24,7 +21,6 @@ from .conftest import ROOT, snap, wait_for_app, wait_until
 from .test_browser import assert_clean
 from .test_redaktion import PASSWORDS, log_in, open_offer
 
-FIXTURES = ROOT / "tests" / "fixtures" / "nominatim"
 CARITAS = "Caritas Migrationsdienst"
 UNTRUSTED = "SKF <b>Schuldnerberatung</b> **fett**"
 OFFERS = [
@@ -39,36 +35,6 @@ ANSWERS = {"Königstraße 13": "koenigstrasse_13", "Hohenzollernring 36": "hohen
            "Hermannstraße 21": "porta_westfalica"}
 
 
-class Geocoder:
-    """A Nominatim ``/search`` on a free loopback port answering by the ``street`` parameter (``[]`` otherwise)."""
-
-    def __init__(self, answers: dict[str, str]):
-        self.answers = {street: json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-                        for street, name in answers.items()}
-        self.requests: list[dict[str, str]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 – the name http.server calls
-                params = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
-                outer.requests.append(params)
-                body = json.dumps(outer.answers.get(params.get("street", ""), [])).encode("utf-8")
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/search"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def panel(page):
@@ -83,7 +49,7 @@ def grid_rows(page) -> list[list[str]]:
 
 @pytest.fixture
 def geocoder():
-    server = Geocoder(ANSWERS)
+    server = NominatimStandIn(ANSWERS)
     yield server
     server.stop()
 
