@@ -172,21 +172,23 @@ def _built_map(version: str, flt: OfferFilter, moment: datetime | None, indicato
         focus_district=focus_district, locate=locate))
 
 
-def poster_bytes(district_id: str, page_format: str, print_lang: str, base_url: str, day: str) -> bytes:
-    """A district poster PDF, cached per district, format, language and day (all visitors share it)."""
+def poster_bytes(district_id: str, page_format: str, print_lang: str, base_url: str | None, day: str) -> bytes:
+    """A district poster PDF, cached per district, format, language and day (all visitors share it).
+    ``base_url``: the public address for the QR code; ``None`` or a local address prints none."""
     return _poster_bytes(data_version(), district_id, page_format, print_lang, base_url, day)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _poster_bytes(version: str, district_id: str, page_format: str, print_lang: str, base_url: str,
+def _poster_bytes(version: str, district_id: str, page_format: str, print_lang: str, base_url: str | None,
                   day: str) -> bytes:
     from geo.render.poster import poster_pdf
 
     return poster_pdf(_dataset(version), district_id, page_format, print_lang, base_url, date.fromisoformat(day))
 
 
-def handout_bytes(location: Location, print_lang: str, base_url: str, flt: OfferFilter | None = None) -> bytes:
-    """The handout for the location (rounded as in a link) and the resident's filter, made when she clicks."""
+def handout_bytes(location: Location, print_lang: str, base_url: str | None, flt: OfferFilter | None = None) -> bytes:
+    """The handout for the location (rounded as in a link) and the resident's filter, made when she clicks.
+    ``base_url``: as for :func:`poster_bytes` (a local address: a handout without QR code, never a refusal)."""
     from geo.render.poster import handout_pdf
 
     return handout_pdf(dataset(), location.rounded(), print_lang, base_url, flt=flt,

@@ -216,27 +216,36 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 def _cmd_poster(args: argparse.Namespace) -> int:
     """``poster``: district poster as PDF; ``handout``: the nearest offers for one location as PDF.
 
-    Exit code 2 for a request that cannot work (unknown district, bad ``--ort``, unusable ``-o``), 1 if writing fails.
+    Exit code 2 for a request that cannot work (unknown district, bad ``--ort``, unusable ``-o``, no public address
+    for the QR code), 1 if writing fails. A QR code never points to a local address (``127.0.0.1``, ``localhost``,
+    a private network): without ``--url``/``QK_OEFFENTLICHE_URL`` naming the public map the command refuses, unless
+    ``--ohne-qr`` asks for paper without a QR code.
     """
     from geo.analysis.location import inside_minden, location_from_url
     from geo.config import load_settings
     from geo.data.fileio import write_atomic
     from geo.dataset import load_dataset
-    from geo.render.poster import PosterError, handout_pdf, poster_pdf
+    from geo.render.poster import PosterError, handout_pdf, poster_pdf, public_url_problem
 
     output = Path(args.output)
     if problem := _output_problem(output):
         print(f"Kann {args.output} nicht schreiben: {problem}", file=sys.stderr)
         return 2
+    url = None if args.ohne_qr else args.url
+    if url is not None and (problem := public_url_problem(url)):
+        print(f"Fehler: kein QR-Code möglich – {problem}. Bitte die öffentliche Adresse der Karte angeben – "
+              "--url https://… oder die Einstellung QK_OEFFENTLICHE_URL – oder mit --ohne-qr ohne QR-Code drucken.",
+              file=sys.stderr)
+        return 2
     data = load_dataset(load_settings())
     try:
         if args.command == "poster":
-            pdf = poster_pdf(data, args.stadtteil, args.format, args.lang, args.url)
+            pdf = poster_pdf(data, args.stadtteil, args.format, args.lang, url)
         else:
             location = location_from_url(args.ort)
             if location is None or not inside_minden(location):
                 raise PosterError(f"--ort „{args.ort}“: bitte „Breite,Länge“ eines Punkts in Minden, z. B. 52.289,8.916.")
-            pdf = handout_pdf(data, location, args.lang, args.url)
+            pdf = handout_pdf(data, location, args.lang, url)
     except PosterError as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2
@@ -329,7 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--datei", help="Benutzerdatei (Standard: QK_BENUTZER oder var/benutzer.toml)")
     user.add_argument("--passwort-stdin", action="store_true", help="Passwort aus der Standardeingabe lesen")
     user.set_defaults(handler=_cmd_user)
-    url_help = "Adresse der öffentlichen Karte für den QR-Code (Standard: QK_OEFFENTLICHE_URL oder http://localhost:8501)"
+    url_help = ("öffentliche Adresse der Karte für den QR-Code (Standard: QK_OEFFENTLICHE_URL); eine lokale Adresse "
+                "(localhost, 127.0.0.1, privates Netz) wird abgelehnt")
+    no_qr_help = "ohne QR-Code drucken (wenn es noch keine öffentliche Adresse gibt)"
     saving = commands.add_parser("sicherung", help="Die Angebotsdatenbank sichern (mit Verlauf, Vorschlägen, Sperren).")
     saving.add_argument("-o", "--out", help="Zieldatei (Standard: var/sicherungen/quartierskarte-<Zeit>.sqlite "
                                             "bzw. .pgdump); eine vorhandene Datei wird nie überschrieben")
@@ -344,12 +355,14 @@ def build_parser() -> argparse.ArgumentParser:
     poster.add_argument("--format", choices=["A4", "A3"], default="A4")
     poster.add_argument("--lang", default="de", help="Sprache: de, de-einfach, en, ar, tr, ru, uk, fa")
     poster.add_argument("--url", default=_public_url(), help=url_help)
+    poster.add_argument("--ohne-qr", action="store_true", help=no_qr_help)
     poster.add_argument("-o", "--output", required=True)
     poster.set_defaults(handler=_cmd_poster)
     handout = commands.add_parser("handout", help="Handzettel für einen Standort als PDF (A4).")
     handout.add_argument("--ort", required=True, help="Breite,Länge, z. B. 52.289,8.916 (wird auf ~100 m gerundet)")
     handout.add_argument("--lang", default="de")
     handout.add_argument("--url", default=_public_url(), help=url_help)
+    handout.add_argument("--ohne-qr", action="store_true", help=no_qr_help)
     handout.add_argument("-o", "--output", required=True)
     handout.set_defaults(handler=_cmd_poster)
 
@@ -359,7 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _public_url() -> str:
     import os
 
-    return os.environ.get("QK_OEFFENTLICHE_URL", "").strip() or "http://localhost:8501"
+    return os.environ.get("QK_OEFFENTLICHE_URL", "").strip()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

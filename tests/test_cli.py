@@ -29,8 +29,8 @@ FAKE_PDF = b"%PDF-1.7\n% fake\n%%EOF\n"
 
 # Each command with everything but -o; the handout point is the one from the command's help.
 COMMANDS = {
-    "poster": ["poster", "--stadtteil", "Bärenkämpen"],
-    "handout": ["handout", "--ort", "52.289,8.916"],
+    "poster": ["poster", "--stadtteil", "Bärenkämpen", "--url", "https://karte.example.org"],
+    "handout": ["handout", "--ort", "52.289,8.916", "--url", "https://karte.example.org"],
 }
 
 

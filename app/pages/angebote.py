@@ -3,13 +3,15 @@ import streamlit as st
 
 from app.cache import filtered_offers, now
 from app.state import lang, restore_view_from_url, tr, write_view_to_url
+from app.widgets.exports import filter_text, xlsx_button
 from app.widgets.filters import filter_sidebar
 from app.widgets.page import dataset_or_stop, footer, list_styles, schematic_notice
 from geo.analysis.filters import UNKNOWN_COLUMN
 from geo.analysis.search import query_words
-from geo.exchange.csv_export import offers_csv
+from geo.exchange.csv_export import offers_csv, offers_table
 from geo.exchange.geojson_export import offers_geojson
 from geo.exchange.hsds import hsds_json
+from geo.exchange.table_export import export_file_name, filter_name_parts
 from geo.render.offer_view import offer_card_html
 from geo.text import german_sort_key
 
@@ -42,11 +44,17 @@ for _, offer in shown.iloc[(page - 1) * PAGE_SIZE: page * PAGE_SIZE].iterrows():
         st.html(offer_card_html(offer, ui_lang, heading_level=2, now=moment))
 st.header(tr("liste.export_titel"))
 st.caption(tr("liste.export_text"))
-col_csv, col_geojson, col_hsds = st.columns(3)
-# callables: the files are built when someone clicks, not on every visit
-col_csv.download_button("CSV", lambda: offers_csv(shown, ui_lang), file_name="quartierskarte-angebote.csv",
-                        mime="text/csv", on_click="ignore")
-col_geojson.download_button("GeoJSON", lambda: offers_geojson(shown), file_name="quartierskarte-angebote.geojson",
+col_csv, col_xlsx, col_geojson, col_hsds = st.columns(4)
+# callables: the files are built when someone clicks, not on every visit; the names carry the filter and date
+name_parts = [*filter_name_parts(flt), moment.date().isoformat()]
+col_csv.download_button("CSV", lambda: offers_csv(shown, ui_lang),
+                        file_name=export_file_name("quartierskarte-angebote", name_parts, "csv"), mime="text/csv",
+                        on_click="ignore")
+xlsx_button(data, lambda: {tr("export.blatt_angebote"): offers_table(shown, ui_lang)}, tr("export.titel_angebote"),
+            filter_text(flt, data), {}, export_file_name("quartierskarte-angebote", name_parts, "xlsx"), "a_xlsx",
+            col_xlsx)
+col_geojson.download_button("GeoJSON", lambda: offers_geojson(shown),
+                            file_name=export_file_name("quartierskarte-angebote", name_parts, "geojson"),
                             mime="application/geo+json", on_click="ignore")
 col_hsds.download_button("HSDS 3.0 (JSON)", lambda: hsds_json(shown, data.districts),
                          file_name="quartierskarte-hsds-services.json", mime="application/json", on_click="ignore")

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from app.state import tr
-from app.widgets.page import dataset_or_stop, footer, loaded_file_origin
+from app.widgets.page import dataset_or_stop, footer, loaded_file_origin, print_table
 from geo.config import DATA_DIR
 from geo.data.sources_doc import sources_without
 
@@ -31,11 +31,13 @@ else:
     problems["schwere"] = problems["schwere"].map(lambda s: tr(f"quellen.schwere_{s}"))
     problems["zeile"] = problems["zeile"].astype("Int64")
     st.dataframe(problems.rename(columns={c: tr(f"quellen.spalte_{c}") for c in columns}), hide_index=True, width="stretch")
+    print_table(problems.rename(columns={c: tr(f"quellen.spalte_{c}") for c in columns}))
 for name, rejected in data.rejected.items():
     if len(rejected):
         st.markdown(tr("quellen.abgelehnt", datei=name, n=len(rejected)))
         st.dataframe(rejected.rename(columns={c: tr(f"quellen.spalte_{c}") for c in rejected.columns}),
                      hide_index=True, width="stretch")
+        print_table(rejected.rename(columns={c: tr(f"quellen.spalte_{c}") for c in rejected.columns}))
 
 sources = DATA_DIR / "SOURCES.md"
 if sources.exists():

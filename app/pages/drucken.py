@@ -9,7 +9,7 @@ from app.widgets.page import dataset_or_stop, footer, pdf_unavailable
 from geo.dataset import district_options
 from geo.i18n import available_languages
 from geo.render.data_text import t_html
-from geo.render.poster import filter_summary_html
+from geo.render.poster import filter_summary_html, public_url_problem
 
 data = dataset_or_stop()
 restore_view_from_url(data)  # a link to this page (…/drucken?ort=…&hf=…) brings its view along
@@ -29,7 +29,11 @@ district = col_district.selectbox(tr("poster.stadtteil"), list(names), format_fu
 page_format = col_format.radio(tr("poster.format"), ["A4", "A3"], key="p_format", horizontal=True)
 print_lang = col_lang.selectbox(tr("poster.sprache"), list(languages), format_func=languages.get, key="p_lang",
                                 index=list(languages).index(lang()))
-base = public_url()
+base: str | None = public_url()
+if public_url_problem(base):
+    # never a QR code to 127.0.0.1 or a private network on paper: print without one and tell the operator what to set
+    st.warning(tr("plakat.adresse_fehlt", adresse=base))
+    base = None
 today = date.today().isoformat()
 st.download_button(tr("poster.download_poster"),
                    lambda: poster_bytes(district, page_format, print_lang, base, today),

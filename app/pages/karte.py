@@ -4,6 +4,7 @@ from streamlit_folium import st_folium
 
 from app.cache import cached_map, filtered_offers, handout_bytes, now
 from app.state import chosen_offer, lang, public_url, restore_view_from_url, set_offer, tr, write_view_to_url
+from app.widgets.exports import filter_text, xlsx_button
 from app.widgets.filters import filter_sidebar
 from app.widgets.location import location_box, take_map_click
 from app.widgets.page import (
@@ -13,6 +14,7 @@ from app.widgets.page import (
     list_styles,
     pdf_unavailable,
     plain_alert,
+    print_table,
     schematic_notice,
 )
 from app.widgets.suggestion import suggestion_form
@@ -22,6 +24,7 @@ from geo.analysis.nearest import IN_DISTRICT_COLUMN, district_at, nearest_offers
 from geo.config import MAX_MAP_MARKERS, MAX_TABLE_ROWS
 from geo.data.indicators import MAP_INDICATORS
 from geo.exchange.csv_export import offers_csv, offers_table
+from geo.exchange.table_export import export_file_name, filter_name_parts
 from geo.render.mapbuild import MapFocus, add_focus, focus_bounds
 from geo.render.offer_view import distance_text, nearest_item_html, offer_card_html, walking_assumption
 
@@ -112,9 +115,16 @@ st.header(tr("karte.tabelle_titel", n=len(shown)))
 if len(shown) > MAX_TABLE_ROWS:
     st.caption(tr("karte.tabelle_gekuerzt", n=MAX_TABLE_ROWS, gesamt=len(shown)))
 st.dataframe(offers_table(shown.head(MAX_TABLE_ROWS), ui_lang), hide_index=True, width="stretch")
-# A callable: the CSV is built when someone clicks, not on every visit.
-st.download_button(tr("karte.download"), lambda: offers_csv(shown, ui_lang), file_name="quartierskarte-angebote.csv",
-                   mime="text/csv", on_click="ignore")
+print_table(offers_table(shown.head(MAX_TABLE_ROWS), ui_lang))  # on paper: every row, not only the visible ones
+# Callables: the files are built when someone clicks, not on every visit; their names carry the filter and date.
+name_parts = [*filter_name_parts(flt), now().date().isoformat()]
+col_csv, col_xlsx = st.columns(2)
+col_csv.download_button(tr("karte.download"), lambda: offers_csv(shown, ui_lang),
+                        file_name=export_file_name("quartierskarte-angebote", name_parts, "csv"), mime="text/csv",
+                        on_click="ignore")
+xlsx_button(data, lambda: {tr("export.blatt_angebote"): offers_table(shown, ui_lang)}, tr("export.titel_angebote"),
+            filter_text(flt, data), {}, export_file_name("quartierskarte-angebote", name_parts, "xlsx"), "k_xlsx",
+            col_xlsx)
 suggestion_form()
 write_view_to_url(flt)
 footer()

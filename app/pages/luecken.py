@@ -6,10 +6,12 @@ from streamlit_folium import st_folium
 
 from app.cache import cached_map, coverage_for, filtered_offers, now
 from app.state import lang, restore_view_from_url, tr, write_view_to_url
+from app.widgets.exports import filter_text, xlsx_button
 from app.widgets.filters import filter_sidebar
-from app.widgets.page import data_problem_notice, dataset_or_stop, footer, schematic_notice
+from app.widgets.page import data_problem_notice, dataset_or_stop, footer, print_table, schematic_notice
 from geo.analysis.coverage import (
     DEFAULT_CELL_M,
+    SAMPLE_M,
     approximate_counts,
     coverage_display,
     gap_ranking_html,
@@ -22,7 +24,7 @@ from geo.config import HANDLUNGSFELD_BY_NAME, HANDLUNGSFELDER
 from geo.data.districts import geometry_note
 from geo.data.indicators import MAP_INDICATORS, bands_by_district, indicator_unit
 from geo.dataset import district_options
-from geo.exchange.csv_export import spreadsheet_csv
+from geo.exchange.table_export import coverage_records, csv_bytes, export_file_name, filter_name_parts
 from geo.formatting import format_number
 from geo.render.gapmap import add_gap_layer, gap_map_png
 
@@ -55,14 +57,29 @@ walk_text = format_number(walk_m, 0, ui_lang)
 
 st.header(tr("luecken.rangfolge_titel"))
 st.markdown(tr("luecken.formel", gehweg=walk_text))
-st.html(gap_ranking_html(gap_scores(table, data.indicators, need), walk_m, need_name, unit, ui_lang))
+scores = gap_scores(table, data.indicators, need)
+st.html(gap_ranking_html(scores, walk_m, need_name, unit, ui_lang))
 
 st.header(tr("luecken.tabelle_titel"))
-display = coverage_display(table, approximate_counts(data.districts, offers), need_labels, walk_m, need_name, ui_lang)
+approximate = approximate_counts(data.districts, offers)
+display = coverage_display(table, approximate, need_labels, walk_m, need_name, ui_lang)
 st.dataframe(display, hide_index=True, width="stretch")
+print_table(display)  # on paper: every row (the grid prints only what is scrolled into view)
 st.caption(tr("luecken.tabelle_hinweis"))
-st.download_button(tr("luecken.download_tabelle"), lambda: spreadsheet_csv(display),
-                   file_name=f"quartierskarte-versorgung-{walk_m}m.csv", mime="text/csv", on_click="ignore")
+# what the numbers do not say belongs next to them, not folded away under the map
+st.markdown(tr("luecken.nicht_sagen"))
+# the downloads: machine-readable (numbers as numbers, gap score and rank), named after filter, distance, need, date
+name_parts = [*filter_name_parts(flt), f"{walk_m}m", need, now().date().isoformat()]
+records = coverage_records(table, scores, approximate, walk_m, need, need_labels)
+col_csv, col_xlsx = st.columns(2)
+col_csv.download_button(tr("luecken.download_tabelle"), lambda: csv_bytes(records),
+                        file_name=export_file_name("quartierskarte-versorgung", name_parts, "csv"), mime="text/csv",
+                        on_click="ignore")
+xlsx_button(data, lambda: {tr("export.blatt_versorgung"): records},
+            tr("export.titel_versorgung", gehweg=walk_text, indikator=need_name), filter_text(flt, data),
+            {tr("export.meta_gehweg"): walk_m, tr("export.meta_bedarf"): need_name,
+             tr("export.meta_hinweis"): tr("export.hinweis_versorgung")},
+            export_file_name("quartierskarte-versorgung", name_parts, "xlsx"), "l_xlsx", col_xlsx)
 
 st.header(tr("luecken.karte_titel"))
 st.caption(tr("luecken.karte_hinweis", zelle=format_number(DEFAULT_CELL_M, 0, ui_lang)))
@@ -77,11 +94,12 @@ title = tr("luecken.png_titel", auswahl=selection, gehweg=walk_text)
 note = tr("luecken.png_hinweis", datum=date.today().isoformat(), grenzen=geometry_note(data.districts, ui_lang))
 st.download_button(tr("luecken.download_png"),
                    lambda: gap_map_png(grid, data.districts, offers, radius, title, note, ui_lang),
-                   file_name=f"quartierskarte-luecken-{walk_m}m.png", mime="image/png", on_click="ignore")
+                   file_name=export_file_name("quartierskarte-luecken", name_parts, "png"), mime="image/png", on_click="ignore")
 
 with st.expander(tr("luecken.methoden_titel")):
     located = offers[has_location(offers)]
-    approx = int(located["lage_genauigkeit"].isin(["strasse", "stadtteil"]).sum())
+    # every count is computed: the text once said "38 der 43 … nur ihrem Stadtteil zugeordnet" (33 were, 5 had a street)
+    precision = located["lage_genauigkeit"].value_counts()
     dates = sorted({str(d) for d in data.indicators.loc[data.indicators["indikator"] == need, "stichtag"] if d})
     published = data.published_source("sozialatlas")
     indicator_dates = "; ".join(tr("luecken.kennzahl_quelle" if published else "luecken.kennzahl",
@@ -91,8 +109,10 @@ with st.expander(tr("luecken.methoden_titel")):
     population_dates = sorted(d for d in table["einwohner_stichtag"] if d)
     if population_dates:
         indicator_dates += " " + tr("luecken.einwohner_stichtage", von=population_dates[0], bis=population_dates[-1])
-    st.markdown(tr("luecken.methoden", umweg=format_number(DETOUR_FACTOR, 1, ui_lang), ungefaehr=approx,
-                   verortet=len(located), ohne_ort=len(offers) - len(located), kennzahlen=indicator_dates,
+    st.markdown(tr("luecken.methoden", umweg=format_number(DETOUR_FACTOR, 1, ui_lang), verortet=len(located),
+                   stadtteil=int(precision.get("stadtteil", 0)), strasse=int(precision.get("strasse", 0)),
+                   adresse=int(precision.get("adresse", 0)), ohne_ort=len(offers) - len(located),
+                   raster=format_number(SAMPLE_M, 0, ui_lang), kennzahlen=indicator_dates,
                    grenzen=geometry_note(data.districts, ui_lang)))
 write_view_to_url(flt)
 footer()

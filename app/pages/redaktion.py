@@ -12,9 +12,9 @@ from app.widgets.page import dataset_or_stop, footer, plain_alert
 from app.widgets.publish import publications_panel
 from geo.analysis.location import place_choices
 from geo.config import HANDLUNGSFELD_BY_NAME, HANDLUNGSFELDER
-from geo.data.attributes import TIMEZONE, ZIELGRUPPEN, target_groups
+from geo.data.attributes import TIMEZONE, ZIELGRUPPEN, split_list, target_groups
 from geo.data.measures import STATUS as MEASURE_STATUS
-from geo.data.measures import read_measures
+from geo.data.measures import measure_aliases, merge_measures, read_measures, record_key, with_records
 from geo.data.offers import BARRIEREFREI_WERTE, LAGE_GENAUIGKEITEN, OFFER_COLUMNS, STATUS_WERTE
 from geo.data.workbook import (
     WorkbookError,
@@ -206,6 +206,12 @@ with tab_check:
                           args=("pruefen", row.id, {"zuletzt_geprueft": date.today().isoformat()}, int(row.version)))
 
 
+@st.cache_data(show_spinner=False)
+def merged_measure_list() -> pd.DataFrame:
+    """Each measure once (:func:`geo.data.measures.merge_measures`), read once per process."""
+    return merge_measures(read_measures())
+
+
 def offer_form(offer: dict, key: str) -> tuple[dict, dict | None]:
     """The edit form: the values its fields start with, and on submit the entered values (else ``None``).
 
@@ -231,9 +237,20 @@ def offer_form(offer: dict, key: str) -> tuple[dict, dict | None]:
             g for g in str(offer.get("zielgruppen", "")).split(";") if g.strip() and not target_groups(g)))}
         for column in ("sprachen", "kosten", "adresse", "stadtteil", "oeffnungszeiten", "website", "telefon",
                        "beschreibung", "beschreibung_einfach", "zuletzt_geprueft", "quelle", "stand_quelle", "hinweis",
-                       "kategorie", "massnahmen"):
+                       "kategorie"):
             widget = st.text_area if column in ("beschreibung", "beschreibung_einfach", "quelle", "hinweis") else st.text_input
             values[column] = widget(tr(f"redaktion.feld_{column}"), offer.get(column, ""))
+        # measures from the list (each measure once, under its concept id); an id the list does not know stays
+        # choosable, so that saving another field never drops it
+        merged = merged_measure_list()
+        measure_titles = dict(zip(merged["id"], merged["titel"]))
+        aliases = measure_aliases(merged)
+        linked = list(dict.fromkeys(aliases.get(m, m) for m in split_list(offer.get("massnahmen", ""))))
+        picked = st.multiselect(tr("massnahmen.red_angebot"), [*measure_titles, *(m for m in linked if m not in measure_titles)],
+                                default=linked, placeholder=tr("redaktion.waehlen"),
+                                format_func=lambda m: f"{m}: {measure_titles.get(m, '?')[:80]}")
+        values["massnahmen"] = ";".join(picked)
+        initial["massnahmen"] = ";".join(linked)
         places = place_choices(gazetteer())
         place = st.selectbox(tr("redaktion.ort_verzeichnis"), ["", *places], format_func=lambda i: places.get(i, "–"))
         col_lat, col_lon, col_precision = st.columns(3)
@@ -416,18 +433,93 @@ with tab_queue:
     if not user.reviews:
         st.caption(tr("redaktion.nur_pruefung"))
 
+MEASURE_BASE = "qk_massnahme_geoeffnet"  # the measure as this editor opened it (id, record, generation)
+MEASURE_OUTCOME = "qk_massnahme_ergebnis"
+MEASURE_LABELS = {"status": "massnahmen.status", "zustaendig": "massnahmen.red_zustaendig",
+                  "fortschritt": "massnahmen.red_fortschritt", "fortschritt_am": "massnahmen.red_fortschritt_am"}
+
+
+def opened_measure(measure_id: str, row: pd.Series, reload: bool = False) -> dict:
+    """The measure's state as the editor opened it (kept until their own save or "Neu laden", so that a
+    colleague's save in between meets the version check instead of silently replacing the form)."""
+    base = st.session_state.get(MEASURE_BASE)
+    if reload or base is None or base["id"] != measure_id:
+        generation = base["generation"] + 1 if base else 0
+        base = {"id": measure_id, "generation": generation,
+                "record": {k: row[k] for k in ("status", "zustaendig", "fortschritt", "fortschritt_am", "version")}}
+        st.session_state[MEASURE_BASE] = base
+    return base
+
+
+def save_measure(key_id: str, changes: dict[str, str], version: int, source_state: str) -> None:
+    try:
+        store.save_measure(key_id, changes, user.name, version, source_state)
+    except ValidationError as exc:
+        st.session_state[MEASURE_OUTCOME] = ("fehler", tr("redaktion.ungueltig") + " " + "; ".join(exc.reasons))
+    except ConflictError as exc:
+        st.session_state[MEASURE_OUTCOME] = ("konflikt", exc)
+    else:
+        st.session_state[MEASURE_OUTCOME] = ("gespeichert", None)
+        st.session_state.pop(MEASURE_BASE, None)
+
+
 with tab_measures:
-    measures = read_measures()
-    states = store.measure_states()
-    titles = dict(zip(measures["id"], measures["titel"]))
-    measure_id = st.selectbox(tr("redaktion.massnahme"), list(titles), format_func=lambda i: f"{i}: {titles[i][:90]}")
-    source_state = measures.set_index("id").loc[measure_id, "status"]
-    current_state = states.get(measure_id, source_state)
-    new_state = st.selectbox(tr("massnahmen.status"), list(MEASURE_STATUS), index=list(MEASURE_STATUS).index(current_state),
-                             format_func=lambda s: tr(f"massnahmen.status_{s}"), key=f"m-stand-{measure_id}")
-    if st.button(tr("redaktion.speichern"), key="m-speichern", disabled=new_state == current_state):
-        store.set_measure_state(measure_id, new_state, user.name, source_state)
+    merged_measures = merged_measure_list()
+    records = store.measure_records()
+    monitoring = with_records(merged_measures, records).set_index("id", drop=False)
+    measure_titles = dict(zip(monitoring["id"], monitoring["titel"]))
+    measure_id = st.selectbox(tr("redaktion.massnahme"), list(measure_titles), key="m-wahl",
+                              format_func=lambda i: f"{i}: {measure_titles[i][:90]}")
+    row = monitoring.loc[measure_id]
+    key_id = record_key(measure_id, row["weitere_id"], records)
+    source_state = str(row["status"]) if key_id not in records else "offen"
+    base = opened_measure(measure_id, row)
+    mine = base["record"]
+    outcome = st.session_state.pop(MEASURE_OUTCOME, None)
+    if outcome and outcome[0] == "gespeichert":
         st.success(tr("redaktion.gespeichert"))
+    elif outcome and outcome[0] == "fehler":
+        plain_alert(outcome[1], "error")
+    elif outcome:
+        exc = outcome[1]
+        who = ", ".join(sorted({r["von"] for r in exc.changes})) or "?"
+        plain_alert(tr("massnahmen.red_konflikt", version=exc.current["version"], von=who), "error")
+        st.dataframe(pd.DataFrame([{tr("redaktion.feld"): tr(MEASURE_LABELS[r["feld"]]), tr("redaktion.ihr_wert"): r["ihr_wert"],
+                                    tr("redaktion.jetzt_gespeichert"): r["gespeichert"],
+                                    tr("redaktion.geaendert_von"): r["geaendert_von"],
+                                    tr("redaktion.geaendert_am"): local_time(r["geaendert_am"])}
+                                   for r in exc.comparison()]), hide_index=True)
+        col_keep, col_drop = st.columns(2)
+        col_keep.button(tr("redaktion.trotzdem_speichern"), key="m-konflikt-speichern", on_click=save_measure,
+                        args=(key_id, exc.mine, int(exc.current["version"]), source_state))
+        col_drop.button(tr("redaktion.verwerfen"), key="m-konflikt-verwerfen", on_click=opened_measure,
+                        args=(measure_id, row, True))
+    if int(row["version"]) != int(mine["version"]):
+        st.info(tr("massnahmen.red_inzwischen", version=int(row["version"]), geoeffnet=int(mine["version"])))
+        st.button(tr("redaktion.neu_laden"), key="m-neu-laden", on_click=opened_measure, args=(measure_id, row, True))
+    elif row["geaendert_am"]:
+        st.caption(tr("massnahmen.red_zuletzt", von=records[key_id]["geaendert_von"],
+                      am=local_time(str(row["geaendert_am"])), version=int(row["version"])))
+    with st.form(f"m-form-{measure_id}-{base['generation']}"):
+        entered = {"status": st.selectbox(tr("massnahmen.status"), list(MEASURE_STATUS),
+                                          index=list(MEASURE_STATUS).index(mine["status"]),
+                                          format_func=lambda s: tr(f"massnahmen.status_{s}")),
+                   "zustaendig": st.text_input(tr("massnahmen.red_zustaendig"), mine["zustaendig"]),
+                   "fortschritt": st.text_area(tr("massnahmen.red_fortschritt"), mine["fortschritt"])}
+        day = st.date_input(tr("massnahmen.red_fortschritt_am"),
+                            date.fromisoformat(mine["fortschritt_am"]) if mine["fortschritt_am"] else None,
+                            format="DD.MM.YYYY")
+        entered["fortschritt_am"] = day.isoformat() if isinstance(day, date) else ""
+        if st.form_submit_button(tr("massnahmen.red_speichern"), type="primary"):
+            changes = {k: v for k, v in entered.items() if v != str(mine[k] or "")}
+            if not changes:
+                st.info(tr("redaktion.nichts_geaendert"))
+            else:
+                save_measure(key_id, changes, int(mine["version"]), source_state)
+                st.rerun()
+    history = store.history(f"massnahme:{key_id}")
+    if len(history):
+        st.dataframe(history.iloc[::-1][["am", "von", "feld", "alt", "neu"]], hide_index=True, width="stretch")
 
 with tab_history:
     history = store.history()

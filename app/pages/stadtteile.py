@@ -3,8 +3,10 @@ then the overview of all districts and where each figure comes from."""
 import altair as alt
 import streamlit as st
 
+from app.cache import now
 from app.state import lang, tr
-from app.widgets.page import dataset_or_stop, footer, plain_alert, png_img_html, schematic_notice
+from app.widgets.exports import xlsx_button
+from app.widgets.page import dataset_or_stop, footer, plain_alert, png_img_html, print_table, schematic_notice
 from geo.analysis.comparison import (
     FOCUS_DISTRICTS,
     MAX_CHOSEN,
@@ -13,15 +15,16 @@ from geo.analysis.comparison import (
     chart_values,
     charts_png,
     chosen_ids,
+    comparison_records,
     comparison_table,
     requested_ids,
     small_multiples_png,
 )
-from geo.analysis.overview import district_overview
+from geo.analysis.overview import CITY_ID, district_overview
 from geo.data.districts import geometry_note
 from geo.data.indicators import MAP_INDICATORS
 from geo.dataset import district_options
-from geo.exchange.csv_export import spreadsheet_csv
+from geo.exchange.table_export import csv_bytes, export_file_name
 
 COMPARISON_PARAM = "auswahl"
 WALK_PARAM = "gehweg"
@@ -68,8 +71,22 @@ st.header(tr("vergleich.tabelle_titel"))
 table = comparison_table(data.districts, current, data.indicators, ids, walk_m, ui_lang)
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={tr("vergleich.kennzahl"): st.column_config.TextColumn(pinned=True)})
-st.download_button(tr("vergleich.download"), spreadsheet_csv(table),
-                   file_name=f"quartierskarte-vergleich-{'-'.join(ids)}.csv", mime="text/csv")
+print_table(table)  # on paper: every column and row (the grid prints only what is scrolled into view)
+# the downloads: one row per area and measure, numbers in their own columns, bands as bands (not display text)
+# built when someone clicks (the coverage behind it takes a third of a second), not on every run of the page
+def records():
+    return comparison_records(data.districts, current, data.indicators, ids, walk_m, ui_lang)
+
+
+today = now().date().isoformat()
+name_parts = [*ids, f"{walk_m}m", today]
+col_csv, col_xlsx = st.columns(2)
+col_csv.download_button(tr("vergleich.download"), lambda: csv_bytes(records()), on_click="ignore",
+                        file_name=export_file_name("quartierskarte-vergleich", name_parts, "csv"), mime="text/csv")
+xlsx_button(data, lambda: {tr("export.blatt_vergleich"): records()}, tr("export.titel_vergleich"),
+            tr("handzettel.alle"), {tr("export.meta_auswahl"): ", ".join(names[i] for i in ids),
+                                    tr("export.meta_gehweg"): walk_m, tr("export.meta_hinweis"): tr("export.hinweis_vergleich")},
+            export_file_name("quartierskarte-vergleich", name_parts, "xlsx"), "v_xlsx", col_xlsx)
 
 st.header(tr("vergleich.diagramme_titel"))
 st.caption(tr("vergleich.diagramme_hinweis"))
@@ -107,8 +124,16 @@ for title, values, city in series:
     # the same figures as text for screen readers and for reading without the chart
     st.caption(" · ".join(f"{v.name}: {v.label}" for v in values))
 city_label = tr("vergleich.stadt")
-st.download_button(tr("vergleich.download_png"), lambda: charts_png(series, city_label),
-                   file_name=f"quartierskarte-vergleich-{'-'.join(ids)}.png", mime="image/png", on_click="ignore")
+chart_rows = data.indicators[data.indicators["indikator"].isin(MAP_INDICATORS)
+                             & data.indicators["stadtteil_id"].isin([*ids, CITY_ID])]
+chart_note = tr("export.diagramm_fuss", einheit="%", datum=today,
+                quelle=data.published_source("sozialatlas") or " | ".join(dict.fromkeys(
+                    str(q) for q in chart_rows["quelle"] if str(q))) or "–",
+                stichtag=", ".join(sorted({str(d) for d in chart_rows["stichtag"] if str(d)})) or "–")
+st.download_button(tr("vergleich.download_png"),
+                   lambda: charts_png(series, city_label, note=chart_note, unit_label=tr("export.achse_prozent")),
+                   file_name=export_file_name("quartierskarte-diagramme", name_parts, "png"), mime="image/png",
+                   on_click="ignore")
 
 st.header(tr("vergleich.karten_titel"))
 st.caption(tr("vergleich.karten_hinweis", grenzen=geometry_note(data.districts, ui_lang)))
@@ -125,8 +150,13 @@ st.dataframe(overview, hide_index=True, width="stretch", column_config={
     tr("uebersicht.einwohner"): st.column_config.NumberColumn(format="localized"),
     tr("uebersicht.je_1000"): st.column_config.NumberColumn(format="%.1f"),
 })
-st.download_button(tr("stadtteile.download"), spreadsheet_csv(overview), file_name="quartierskarte-stadtteile.csv",
-                   mime="text/csv")
+print_table(overview)
+col_csv, col_xlsx = st.columns(2)
+col_csv.download_button(tr("stadtteile.download"), csv_bytes(overview),
+                        file_name=export_file_name("quartierskarte-stadtteile", [today], "csv"), mime="text/csv")
+xlsx_button(data, lambda: {tr("export.blatt_stadtteile"): overview}, tr("export.titel_stadtteile"),
+            tr("handzettel.alle"), {}, export_file_name("quartierskarte-stadtteile", [today], "xlsx"), "s_xlsx",
+            col_xlsx)
 
 st.header(tr("stadtteile.herkunft_titel"))
 st.write(tr("stadtteile.herkunft_text"))
@@ -134,4 +164,5 @@ columns = ["stadtteil", "gebiet", "indikator", "angabe", "wert", "untergrenze", 
 details = data.indicators.loc[data.indicators["indikator"].isin(MAP_INDICATORS), columns].copy()
 details["indikator"] = details["indikator"].map(lambda key: tr(f"indikator.{key}"))
 st.dataframe(details.rename(columns={c: tr(f"herkunft.{c}") for c in columns}), hide_index=True, width="stretch")
+print_table(details.rename(columns={c: tr(f"herkunft.{c}") for c in columns}))
 footer()

@@ -6,6 +6,7 @@ import html
 import json
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from app.cache import dataset
@@ -15,6 +16,7 @@ from geo.data.attributes import TIMEZONE
 from geo.data.legal import LEGAL_PAGES
 from geo.data.problems import DataFileError
 from geo.dataset import Dataset, LoadedFile
+from geo.formatting import format_number
 from geo.i18n import DEFAULT_LANG, available_languages, html_lang, text_direction
 from geo.render.assets import map_asset_paths
 
@@ -32,6 +34,12 @@ def language_picker() -> None:
         st.rerun()
 
 
+PRINT_STYLE_JS = """;(() => { let s = document.getElementById("qk-print-css");
+  if (!s) { s = document.createElement("style"); s.id = "qk-print-css"; document.head.appendChild(s); }
+  s.textContent = CSS; })();"""
+"""Puts ``static/qk/qk-print.css`` (``CSS``) into ``<head>`` once, updating it on later runs."""
+
+
 def keep_language() -> None:
     """Put the session's language back into the URL (so links stay shareable) and into ``<html lang dir>``.
 
@@ -45,6 +53,8 @@ def keep_language() -> None:
     script = (f"document.documentElement.lang = {json.dumps(html_lang(code))};"
               f"document.documentElement.dir = {json.dumps(text_direction(code))};")
     script += (STATIC_DIR / "qk" / "qk-app.js").read_text(encoding="utf-8")
+    # paper (print_table): in <head>, where a rerun replacing the page's elements cannot take it away mid-print
+    script += PRINT_STYLE_JS.replace("CSS", json.dumps((STATIC_DIR / "qk" / "qk-print.css").read_text(encoding="utf-8")))
     st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
     st.html(f"<style>{(STATIC_DIR / 'qk' / 'qk-app.css').read_text(encoding='utf-8')}</style>")
     if text_direction(code) == "rtl":
@@ -158,6 +168,45 @@ def pdf_unavailable() -> str | None:
 def list_styles() -> None:
     """The stylesheet of offer cards and lists (``static/qk/qk-liste.css``) for a page that shows them."""
     st.html(f"<style>{(STATIC_DIR / 'qk' / 'qk-liste.css').read_text(encoding='utf-8')}</style>")
+
+
+def print_cell(value: object, ui_lang: str) -> str:
+    """One table cell as printed text: empty for a missing value, whole numbers without decimals, others with one
+    decimal in the language's format (as the screen table shows them)."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+        return format_number(number, 0 if number.is_integer() else 1, ui_lang)
+    return str(value)
+
+
+def print_table_html(table: pd.DataFrame, caption: str = "") -> str:
+    """``table`` as an escaped HTML ``<table>`` for paper, hidden on screen (``static/qk/qk-print.css``).
+
+    ``st.dataframe`` is a canvas grid that prints only the rows and columns scrolled into view; in print it is
+    hidden and this table, with every row and column, is shown instead. Cells are data (offer names, values from a
+    file): all escaped."""
+    ui_lang = lang()
+    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in table.columns)
+    body = "".join("<tr>" + "".join(_print_td(print_cell(v, ui_lang)) for v in row) + "</tr>"
+                   for row in table.itertuples(index=False, name=None))
+    title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return (f'<div class="qk-print-only"><table class="qk-print-table">{title}<thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
+
+
+def _print_td(text: str) -> str:
+    # long text (sources, URLs) may break anywhere; short values (numbers, names) only at spaces, so that a column
+    # of figures is not squeezed to a few letters beside a column of links
+    return f'<td class="qk-lang">{html.escape(text)}</td>' if len(text) > 40 else f"<td>{html.escape(text)}</td>"
+
+
+def print_table(table: pd.DataFrame, caption: str = "") -> None:
+    """Put the print version of a ``st.dataframe`` right after it: see :func:`print_table_html`."""
+    st.html(print_table_html(table, caption))
 
 
 def png_img_html(png: bytes, alt: str) -> str:

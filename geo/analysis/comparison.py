@@ -136,6 +136,96 @@ def comparison_table(districts: gpd.GeoDataFrame, offers: gpd.GeoDataFrame, indi
     return pd.DataFrame(rows)
 
 
+RECORD_COLUMNS = ("stadtteil_id", "stadtteil", "kennzahl", "bezeichnung", "wert", "untergrenze", "obergrenze",
+                  "untergrenze_inklusiv", "obergrenze_inklusiv", "einheit", "stichtag", "quelle")
+
+
+def comparison_records(districts: gpd.GeoDataFrame, offers: gpd.GeoDataFrame, indicators: pd.DataFrame,
+                       ids: list[str], walk_m: float, lang: str = "de") -> pd.DataFrame:
+    """The figures of :func:`comparison_table` as a long, machine-readable table (:data:`RECORD_COLUMNS`):
+    one row per area (``ids`` in order, then the city, id ``stadt``) and measure.
+
+    ``kennzahl`` is a stable key (``einwohner``, the indicator keys, ``angebote_<handlungsfeld>``, ``angebote``,
+    ``angebote_je_1000_einwohner``, ``anteil_versorgt``), ``bezeichnung`` its name in ``lang``. An exact figure
+    is in ``wert``; a band stays a band: ``untergrenze``/``obergrenze`` with open ends empty and the
+    ``*_inklusiv`` flags as the source states them ("über 45 %" → untergrenze 45, not inclusive). No figure →
+    an empty row (never 0). Counts and shares are computed as in :func:`comparison_table`.
+    """
+    radius_m = straight_line_radius(walk_m)
+    names = {**dict(zip(districts["id"], districts["name"])), CITY_ID: t("uebersicht.stadt_gesamt", lang)}
+    areas = [*ids, CITY_ID]
+    population = latest_population(indicators)
+    coverage = coverage_table(districts, offers, radius_m, population).set_index("stadtteil_id")
+    area = districts.to_crs(METRIC_CRS).set_index("id").geometry.area
+    computed = t("export.quelle_berechnet", lang)
+    rows: list[dict] = []
+
+    def add(area_id: str, key: str, label: str, value: float | None = None, unit: str = "", as_of: str = "",
+            source: str = "", band: Band | None = None) -> None:
+        exact = band.value if band is not None else value
+        rows.append({"stadtteil_id": area_id, "stadtteil": names[area_id], "kennzahl": key, "bezeichnung": label,
+                     "wert": exact,
+                     "untergrenze": band.lower if band is not None and band.value is None else None,
+                     "obergrenze": band.upper if band is not None and band.value is None else None,
+                     "untergrenze_inklusiv": band.lower_inclusive if band is not None and band.value is None
+                     and band.lower is not None else None,
+                     "obergrenze_inklusiv": band.upper_inclusive if band is not None and band.value is None
+                     and band.upper is not None else None,
+                     "einheit": unit, "stichtag": as_of, "quelle": source})
+
+    for key in [POPULATION, *indicator_keys(indicators, ids)]:
+        label = t("uebersicht.einwohner", lang) if key == POPULATION else indicator_name(key, lang)
+        unit = indicator_unit(indicators, key)
+        for area_id in areas:
+            found = indicators[(indicators["stadtteil_id"] == area_id) & (indicators["indikator"] == key)]
+            if key == POPULATION:
+                value, as_of = population.get(area_id, (None, ""))
+                used = found[found["stichtag"].astype(str) == as_of] if as_of else found.iloc[0:0]
+                add(area_id, key, label, value, unit or "Anzahl", as_of,
+                    " | ".join(dict.fromkeys(str(q) for q in used["quelle"] if str(q))))
+            elif found.empty:
+                add(area_id, key, label, unit=unit)
+            else:
+                add(area_id, key, label, unit=unit, band=combined_band(found),
+                    as_of=", ".join(sorted({str(d) for d in found["stichtag"] if str(d)})),
+                    source=" | ".join(dict.fromkeys(str(q) for q in found["quelle"] if str(q))))
+
+    assigned = offers["stadtteil_id"].fillna("").astype(str) if len(offers) else pd.Series(dtype=str)
+    for hf in HANDLUNGSFELDER:
+        in_field = offers["handlungsfeld"] == hf.name if len(offers) else pd.Series(dtype=bool)
+        label = t("vergleich.angebote_hf", lang, handlungsfeld=t(f"handlungsfeld.{hf.key}", lang))
+        for area_id in ids:
+            add(area_id, f"angebote_{hf.key}", label, int((in_field & (assigned == area_id)).sum()), "Anzahl",
+                source=computed)
+        add(CITY_ID, f"angebote_{hf.key}", label, int(in_field.sum()), "Anzahl", source=computed)
+    label = t("luecken.spalte_angebote", lang)
+    for area_id in ids:
+        add(area_id, "angebote", label, int(coverage.loc[area_id, "angebote"]), "Anzahl", source=computed)
+    add(CITY_ID, "angebote", label, len(offers), "Anzahl", source=computed)
+    label = t("luecken.spalte_je_1000", lang)
+    for area_id in ids:
+        value = float(coverage.loc[area_id, "je_1000_einwohner"])
+        add(area_id, "angebote_je_1000_einwohner", label, round(value, 2) if np.isfinite(value) else None,
+            "je 1.000 Einwohner", population.get(area_id, (None, ""))[1], computed)
+    city_value = per_thousand(len(offers), population.get(CITY_ID, (math.nan, ""))[0])
+    add(CITY_ID, "angebote_je_1000_einwohner", label, round(city_value, 2) if np.isfinite(city_value) else None,
+        "je 1.000 Einwohner", population.get(CITY_ID, (None, ""))[1], computed)
+    shares = coverage["anteil_versorgt"].drop(UNASSIGNED_ID)
+    city_share = float((shares * area.reindex(shares.index)).sum() / area.reindex(shares.index).sum())
+    label = t("vergleich.versorgt", lang, gehweg=format_number(walk_m, 0, lang))
+    for area_id in ids:
+        add(area_id, "anteil_versorgt", label, round(100 * float(coverage.loc[area_id, "anteil_versorgt"]), 1), "%",
+            source=computed)
+    add(CITY_ID, "anteil_versorgt", label, round(100 * city_share, 1), "%", source=computed)
+    frame = pd.DataFrame(rows, columns=list(RECORD_COLUMNS))
+    frame["wert"] = pd.to_numeric(frame["wert"]).astype("Float64")
+    for column in ("untergrenze", "obergrenze"):
+        frame[column] = pd.to_numeric(frame[column]).astype("Float64")
+    for column in ("untergrenze_inklusiv", "obergrenze_inklusiv"):
+        frame[column] = frame[column].astype("boolean")
+    return frame
+
+
 @dataclass(frozen=True)
 class ChartValue:
     """One bar of a comparison chart: an exact value or a range (``low``–``high``); ``open_high`` when the
@@ -183,46 +273,64 @@ def chart_frame(values: list[ChartValue]) -> pd.DataFrame:
                           "offen": v.open_high} for v in values])
 
 
-def charts_png(series: list[tuple[str, list[ChartValue], float | None]], city_label: str, dpi: int = 150) -> bytes:
-    """All comparison charts as one PNG (matplotlib): a bar per exact value, a range bar with end ticks per band
-    (an open end drawn to 100 % with an arrow), a dashed line for the city's value where known."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+def charts_png(series: list[tuple[str, list[ChartValue], float | None]], city_label: str, dpi: int = 150,
+               note: str = "", unit_label: str = "%") -> bytes:
+    """All comparison charts as one PNG (see :func:`charts_figure`)."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(series), 1, figsize=(8.3, 2.6 * max(len(series), 1)), dpi=dpi, squeeze=False)
+    fig = charts_figure(series, city_label, dpi, note, unit_label)
     try:
-        for ax, (title, values, city) in zip(axes[:, 0], series):
-            ys = np.arange(len(values))
-            for y, v in zip(ys, values):
-                if v.low is None:
-                    ax.text(0, y, v.label, va="center", fontsize=8, color="#444444")
-                elif not v.is_band:
-                    ax.barh(y, v.low, color="#1F5BA6", height=0.6)
-                    ax.text(v.low, y, f" {v.label}", va="center", fontsize=8)
-                else:
-                    assert v.high is not None  # is_band: both ends are known
-                    ax.barh(y, v.high - v.low, left=v.low, color="#1F5BA6", alpha=0.35, height=0.6,
-                            hatch="//", edgecolor="#1F5BA6")
-                    ax.errorbar([(v.low + v.high) / 2], [y], xerr=[[(v.high - v.low) / 2], [(v.high - v.low) / 2]],
-                                fmt="none", ecolor="#0b2f5e", capsize=5, linewidth=1.2)
-                    ax.text(v.high, y, f" {v.label}" + (" →" if v.open_high else ""), va="center", fontsize=8)
-            if city is not None:
-                ax.axvline(city, color="#8a1c1c", linestyle="--", linewidth=1.2)
-                ax.text(city, len(values) - 0.4, f" {city_label}", color="#8a1c1c", fontsize=8, va="bottom")
-            ax.set_yticks(ys, [v.name for v in values], fontsize=8)
-            ax.invert_yaxis()
-            ax.set_xlim(0, max([100.0] + [v.high or 0 for v in values]) * 1.15 if any(
-                v.high and v.high > 100 for v in values) else 115)
-            ax.set_title(title, fontsize=9, loc="left")
-            ax.spines[["top", "right"]].set_visible(False)
-        fig.tight_layout()
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png")
         return buffer.getvalue()
     finally:
         plt.close(fig)
+
+
+def charts_figure(series: list[tuple[str, list[ChartValue], float | None]], city_label: str, dpi: int = 150,
+                  note: str = "", unit_label: str = "%"):
+    """The comparison charts (matplotlib figure; the caller closes it): a bar per exact value, a range bar with
+    end ticks per band (an open end drawn to 100 % with an arrow), a dashed line for the city's value where
+    known, "keine Angabe" inside the plot area; ``unit_label`` under each x axis and ``note`` (source, date,
+    unit) wrapped at the foot of the figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    foot = 0.3 + 0.14 * math.ceil(len(note) / 100) if note else 0.0  # inches for the wrapped note
+    height = 2.9 * max(len(series), 1)
+    fig, axes = plt.subplots(len(series), 1, figsize=(8.3, height + foot), dpi=dpi, squeeze=False)
+    for ax, (title, values, city) in zip(axes[:, 0], series):
+        ys = np.arange(len(values))
+        for y, v in zip(ys, values):
+            if v.low is None:
+                ax.text(1, y, v.label, va="center", fontsize=8, color="#444444")
+            elif not v.is_band:
+                ax.barh(y, v.low, color="#1F5BA6", height=0.6)
+                ax.text(v.low, y, f" {v.label}", va="center", fontsize=8)
+            else:
+                assert v.high is not None  # is_band: both ends are known
+                ax.barh(y, v.high - v.low, left=v.low, color="#1F5BA6", alpha=0.35, height=0.6,
+                        hatch="//", edgecolor="#1F5BA6")
+                ax.errorbar([(v.low + v.high) / 2], [y], xerr=[[(v.high - v.low) / 2], [(v.high - v.low) / 2]],
+                            fmt="none", ecolor="#0b2f5e", capsize=5, linewidth=1.2)
+                ax.text(v.high, y, f" {v.label}" + (" →" if v.open_high else ""), va="center", fontsize=8)
+        if city is not None:
+            ax.axvline(city, color="#8a1c1c", linestyle="--", linewidth=1.2)
+            ax.text(city, -0.6, f" {city_label}", color="#8a1c1c", fontsize=8, va="bottom")
+        ax.set_yticks(ys, [v.name for v in values], fontsize=8)
+        # every row keeps its band of the axis, also when no bar widens it: labels never sit on the x axis
+        ax.set_ylim(len(values) - 0.4, -0.75 if city is not None else -0.6)
+        ax.set_xlim(0, max([100.0] + [v.high or 0 for v in values]) * 1.15 if any(
+            v.high and v.high > 100 for v in values) else 115)
+        ax.set_xlabel(unit_label, fontsize=8, loc="right")
+        ax.set_title(title, fontsize=9, loc="left")
+        ax.spines[["top", "right"]].set_visible(False)
+    if note:
+        fig.text(0.01, 0.01, note, fontsize=7, color="#333333", ha="left", va="bottom", wrap=True)
+    fig.tight_layout(rect=(0, foot / (height + foot), 1, 1))
+    return fig
 
 
 def small_multiples_png(districts: gpd.GeoDataFrame, offers: gpd.GeoDataFrame, ids: list[str], lang: str = "de",

@@ -173,25 +173,39 @@ def nearest_item_html(offer: Mapping[str, Any], lang: str = "de", selected: bool
 
 
 def measure_card_html(measure: Mapping[str, object], field_name: str, offer_names: list[str], lang: str = "de") -> str:
-    """One measure of ``data/massnahmen.csv`` as escaped HTML: title (verbatim from the source), Handlungsfeld,
-    Bereich, Fristigkeit, status, source, notes and the names of the offers linked to it."""
+    """One measure (a row of :func:`geo.data.measures.merge_measures`, with the Redaktion's state) as escaped
+    HTML: id and title (verbatim from the concept), Handlungsfeld, Bereich, Fristigkeit, status, responsible
+    body, last progress note with its date, the linked offers, the workshop list's wording and both sources."""
     def get(key: str) -> str:
         value = measure.get(key, "")
-        return "" if value is None else str(value)
+        return "" if value is None or value != value else str(value)
 
     horizon = get("fristigkeit")
+    progress = _data(get("fortschritt"), lang) if get("fortschritt") else ""
+    if get("fortschritt_am"):
+        stamp = f'<time datetime="{_text(get("fortschritt_am"))}" dir="ltr">{_text(get("fortschritt_am"))}</time>'
+        progress = f"{stamp}: {progress}" if progress else stamp
     fields = [_field(t("massnahmen.handlungsfeld", lang), _text(field_name)),
               _field(t("massnahmen.bereich", lang), _data(get("bereich"), lang)),
               _field(t("massnahmen.fristigkeit", lang),
                      _text(t(horizon_key(horizon), lang))),
               _field(t("massnahmen.status", lang), _text(t(f"massnahmen.status_{get('status')}", lang))),
+              _field(t("massnahmen.zustaendig", lang),
+                     _data(get("zustaendig"), lang) if get("zustaendig") else _text(t("massnahmen.nicht_festgelegt", lang))),
+              _field(t("massnahmen.fortschritt", lang), progress or _text(t("massnahmen.kein_fortschritt", lang))),
               _field(t("massnahmen.angebote", lang),
                      _data("; ".join(offer_names), lang) if offer_names else _text(t("massnahmen.keine_angebote", lang)))]
     parts = ['<article class="qk-angebot qk-massnahme">',
              f'<h2><span class="qk-massnahme-id">{_text(get("id"))}</span> {_data(get("titel"), lang)}</h2>',
              '<dl class="qk-felder">', *fields, "</dl>"]
+    if get("titel_ws_liste"):
+        parts.append(f'<p class="qk-hinweis">{_text(t("massnahmen.wortlaut_ws", lang, id=get("weitere_id")))} '
+                     f'„{_data(get("titel_ws_liste"), lang)}“</p>')
     if get("notes"):
         parts.append(f'<p class="qk-hinweis">{_data(get("notes"), lang)}</p>')
-    parts.append(f'<p class="qk-quelle"><small>{_text(t("massnahmen.quelle", lang))}: {_data(get("quelle"), lang)}</small></p>')
+    sources = [(get("id"), get("quelle")), (get("weitere_id"), get("quelle_ws_liste"))]
+    items = "".join(f"<li>{_text(i)}: {_data(q, lang)}</li>" for i, q in sources if i and q)
+    parts.append(f'<div class="qk-quelle"><small>{_text(t("massnahmen.quellen", lang))}:</small>'
+                 f'<ul class="qk-quellen">{items}</ul></div>')
     parts.append("</article>")
     return "".join(parts)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import html
 import io
+import ipaddress
+import math
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -39,6 +41,8 @@ FORMATS = {"A4": (210, 297), "A3": (297, 420)}
 """Page sizes in millimetres (portrait)."""
 FONT_STACK = '"DejaVu Sans", "Noto Sans", "Noto Sans Arabic", sans-serif'
 """DejaVu Sans (Debian fonts-dejavu-core) covers Latin, Cyrillic, Arabic and Persian; Noto where installed."""
+BODY_PT = {"A3": 12.5, "A4": 8.5}
+"""Body text size: an A3 poster is read from about a metre (≥ 12 pt), the A4 handout in the hand."""
 PER_FIELD = 3
 """Offers per Handlungsfeld on a handout."""
 
@@ -71,6 +75,39 @@ def live_url(base_url: str, lang: str, **params: str) -> str:
     if lang != "de":
         query["lang"] = lang
     return base_url.rstrip("/") + "/?" + urlencode(query, safe=",")
+
+
+LOCAL_SUFFIXES = (".localhost", ".local", ".lan", ".home", ".internal", ".intranet", ".home.arpa")
+"""Host names that only resolve on one machine or in a local network (RFC 6761, RFC 6762, RFC 8375, common use)."""
+
+
+def public_url_problem(url: str | None) -> str | None:
+    """Why ``url`` cannot go into a QR code on paper, in German, or ``None`` when it is a public address.
+
+    Not public: no address, not http(s), a literal IP address that is not globally routable (loopback,
+    private, link-local, unspecified, shared, …), ``localhost`` and names ending in ``.local`` and the like,
+    and host names without a dot (a machine name in the local network). A poster hangs for months; a QR code
+    to ``127.0.0.1`` leads every phone nowhere."""
+    from urllib.parse import urlsplit
+
+    if not url or not url.strip():
+        return "keine öffentliche Adresse eingestellt"
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").rstrip(".").lower()
+    except ValueError:
+        return f"„{url}“ ist keine gültige Adresse"
+    if parts.scheme not in ("http", "https") or not host:
+        return f"„{url}“ ist keine http(s)-Adresse"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        if host == "localhost" or host.endswith(LOCAL_SUFFIXES) or "." not in host:
+            return f"„{host}“ ist nur auf diesem Rechner oder im eigenen Netz erreichbar"
+        return None
+    if not address.is_global:
+        return f"„{host}“ ist eine lokale oder private IP-Adresse, aus dem Internet nicht erreichbar"
+    return None
 
 
 def qr_svg(url: str) -> str:
@@ -112,10 +149,71 @@ def nearby_offers(data: Dataset, district_id: str, k: int = 5) -> pd.DataFrame:
 
 # --- map --------------------------------------------------------------------------------------------------
 
+GROUP_COLUMNS = 5
+"""Markers per row when several offers share one point."""
+
+
+@dataclass(frozen=True)
+class Marker:
+    """One numbered marker on the map: drawn at ``label_xy``; when that is not ``point`` (several offers at one
+    place) a leader line joins it to ``point``. Coordinates in :data:`geo.config.METRIC_CRS` metres."""
+
+    label: str
+    colour: str
+    approximate: bool
+    point: tuple[float, float]
+    label_xy: tuple[float, float]
+
+
+def marker_layout(groups: dict[tuple[float, float], list[NumberedOffer]],
+                  extent: tuple[float, float, float, float]) -> list[Marker]:
+    """Where the numbers go. A single offer: its marker on its point. Several offers at one point (e.g. all
+    placed at the district's centre because only the district is known): one marker each, numbered and
+    coloured by its Handlungsfeld, in rows of :data:`GROUP_COLUMNS` above the point (below when the map has
+    no room above), kept inside ``extent`` (xmin, ymin, xmax, ymax)."""
+    xmin, ymin, xmax, ymax = extent
+    step = 0.075 * max(xmax - xmin, ymax - ymin)  # centre distance of neighbouring markers
+    markers: list[Marker] = []
+
+    def one(member: NumberedOffer, point: tuple[float, float], at: tuple[float, float]) -> Marker:
+        hf = HANDLUNGSFELD_BY_NAME.get(str(member.row["handlungsfeld"]))
+        return Marker(str(member.number), hf.color if hf else "#3d3d3d", member.row["lage_genauigkeit"] != "adresse",
+                      point, at)
+
+    for point, members in groups.items():  # single offers first: they stay on their point
+        if len(members) == 1:
+            markers.append(one(members[0], point, point))
+    taken = [m.label_xy for m in markers] + [p for p, members in groups.items() if len(members) > 1]
+
+    def block(x: float, y: float, n: int, direction: tuple[int, int], distance: float) -> list[tuple[float, float]]:
+        """``n`` marker positions in rows of up to GROUP_COLUMNS, ``distance`` steps from (x, y) in ``direction``,
+        kept inside the extent."""
+        columns = min(GROUP_COLUMNS, n)
+        rows = math.ceil(n / columns)
+        width, height = (columns - 1) * step, (rows - 1) * step
+        cx = x + direction[0] * (distance * step + width / 2)
+        cy = y + direction[1] * (distance * step + height / 2)
+        left = min(max(cx - width / 2, xmin + step / 2), xmax - step / 2 - width)
+        top = min(max(cy + height / 2, ymin + step / 2 + height), ymax - step / 2)
+        return [(left + (i % columns) * step, top - (i // columns) * step) for i in range(n)]
+
+    for (x, y), members in groups.items():
+        if len(members) == 1:
+            continue
+        candidates = [block(x, y, len(members), direction, distance) for distance in (1.6, 2.6, 3.6, 4.6)
+                      for direction in ((0, 1), (0, -1), (1, 0), (-1, 0))]
+        clash = [sum(math.dist(a, b) < 0.95 * step for a in spots for b in taken) for spots in candidates]
+        spots = candidates[clash.index(min(clash))]  # the first free place, else the least crowded
+        markers += [one(member, (x, y), at) for member, at in zip(members, spots)]
+        taken += spots
+    return markers
+
+
 def district_map_svg(data: Dataset, district_id: str, numbered: list[NumberedOffer], lang: str,
                      extra_points: pd.DataFrame | None = None) -> str:
     """The district, its neighbours' outlines and names, and the numbered offers (colour + letter per
-    Handlungsfeld; dashed ring = approximate place; offers at one point share one marker "1, 2, 3") as SVG."""
+    Handlungsfeld; dashed ring = approximate place; offers at one point as a numbered group beside the point,
+    each joined to it by a leader line, see :func:`marker_layout`) as SVG."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -131,7 +229,8 @@ def district_map_svg(data: Dataset, district_id: str, numbered: list[NumberedOff
         shape.plot(ax=ax, color="#e1ecf7", edgecolor="#111111", linewidth=1.6)
         for name, point, d_id in zip(metric["name"], metric.representative_point(), metric["id"]):
             if d_id != district_id and xmin - pad < point.x < xmax + pad and ymin - pad < point.y < ymax + pad:
-                ax.annotate(str(name), (point.x, point.y), ha="center", va="center", fontsize=8, color="#555555")
+                ax.annotate(str(name), (point.x, point.y), ha="center", va="center", fontsize=10,
+                            color="#555555", style="italic")
         located = [n for n in numbered if n.number is not None]
         groups: dict[tuple[float, float], list[NumberedOffer]] = {}
         if located:
@@ -139,22 +238,28 @@ def district_map_svg(data: Dataset, district_id: str, numbered: list[NumberedOff
                                      crs="EPSG:4326").to_crs(METRIC_CRS)
             for n, geom in zip(located, frame.geometry):
                 groups.setdefault((round(geom.x, 1), round(geom.y, 1)), []).append(n)
-        for (x, y), members in groups.items():
-            fields = {m.row["handlungsfeld"] for m in members}
-            colour = HANDLUNGSFELD_BY_NAME[fields.pop()].color if len(fields) == 1 else "#3d3d3d"
-            approx = any(m.row["lage_genauigkeit"] != "adresse" for m in members)
-            label = ", ".join(str(m.number) for m in members)
-            ax.annotate(label, (x, y), ha="center", va="center", fontsize=9, color="white", fontweight="bold",
-                        bbox={"boxstyle": "circle,pad=0.35" if len(members) == 1 else "round,pad=0.35", "fc": colour,
-                              "ec": "black", "lw": 1.2, "ls": "--" if approx else "-"}, zorder=5)
         if extra_points is not None and len(extra_points):
             extra = extra_points.to_crs(METRIC_CRS)
             ax.scatter(extra.geometry.x, extra.geometry.y, s=50, c="#3d3d3d", marker="s", zorder=4)
             xs = [*extra.geometry.x, xmin, xmax]
             ys = [*extra.geometry.y, ymin, ymax]
             xmin, xmax, ymin, ymax = min(xs), max(xs), min(ys), max(ys)
-        ax.set_xlim(xmin - pad, xmax + pad)
-        ax.set_ylim(ymin - pad, ymax + pad)
+        extent = (xmin - pad, ymin - pad, xmax + pad, ymax + pad)
+        markers = marker_layout(groups, extent)
+        for marker in markers:
+            style = {"boxstyle": "circle,pad=0.35", "fc": marker.colour, "ec": "black", "lw": 1.2,
+                     "ls": "--" if marker.approximate else "-"}
+            if marker.label_xy == marker.point:
+                ax.annotate(marker.label, marker.point, ha="center", va="center", fontsize=11, color="white",
+                            fontweight="bold", bbox=style, zorder=5)
+            else:  # one of several offers at this point: beside it, joined to it by a leader line
+                ax.annotate(marker.label, marker.point, xytext=marker.label_xy, ha="center", va="center", fontsize=11,
+                            color="white", fontweight="bold", bbox=style, zorder=6,
+                            arrowprops={"arrowstyle": "-", "color": "#222222", "lw": 1.0, "shrinkA": 0, "shrinkB": 0})
+        for point in {m.point for m in markers if m.label_xy != m.point}:
+            ax.plot(*point, marker="o", markersize=7, color="#222222", zorder=7)
+        ax.set_xlim(extent[0], extent[2])
+        ax.set_ylim(extent[1], extent[3])
         ax.set_aspect("equal")
         ax.set_axis_off()
         buffer = io.StringIO()
@@ -205,11 +310,11 @@ def _css(page_size: str, lang: str) -> str:
     return f"""
     @page {{ size: {page_size} portrait; margin: 12mm 12mm 14mm 12mm;
              @bottom-center {{ content: counter(page) " / " counter(pages); font-size: 8pt; color: #555; }} }}
-    html {{ font-family: {FONT_STACK}; font-size: {'9.5pt' if page_size == 'A3' else '8.5pt'}; color: #111; }}
+    html {{ font-family: {FONT_STACK}; font-size: {BODY_PT[page_size]}pt; color: #111; }}
     h1 {{ font-size: 2.2em; margin: 0 0 .2em; }}
     .sub {{ color: #333; margin: 0 0 .6em; }}
-    .map svg {{ width: 100%; height: auto; max-height: {'230mm' if page_size == 'A3' else '140mm'}; }}
-    .legend {{ display: flex; flex-wrap: wrap; gap: .3em 1.2em; margin: .3em 0 .8em; font-size: .95em; }}
+    .map svg {{ width: 100%; height: auto; max-height: {'128mm' if page_size == 'A3' else '140mm'}; }}
+    .legend {{ display: flex; flex-wrap: wrap; gap: .3em 1.2em; margin: .3em 0 .8em; }}
     .sw {{ display: inline-block; min-width: 1.4em; text-align: center; color: #fff; font-weight: bold;
            border-radius: 50%; padding: 0 .2em; margin-inline-end: .3em; }}
     table {{ width: 100%; border-collapse: collapse; }}
@@ -220,13 +325,15 @@ def _css(page_size: str, lang: str) -> str:
        (WeasyPrint 70 knows unicode-bidi: embed, not isolate; embed keeps a German sentence's punctuation) */
     bdi {{ direction: ltr; unicode-bidi: embed; }}
     bdi[dir="rtl"] {{ direction: rtl; }}
-    td.stand {{ width: 15%; font-size: .9em; }}
+    td.stand {{ width: 14%; }}
+    td.was {{ width: 38%; }}
     td.nr {{ width: 2.2em; font-weight: bold; text-align: center; }}
     tr {{ break-inside: avoid; }}
     .hint {{ border-inline-start: 3pt solid #8a4b00; background: #fff4e5; padding: .3em .6em; margin: .5em 0; }}
-    .foot {{ display: flex; gap: 1em; align-items: flex-start; margin-top: 1em; font-size: .85em; color: #333;
+    .foot {{ display: flex; gap: 1em; align-items: flex-start; margin-top: 1em; color: #333;
+             font-size: {'.96em' if page_size == 'A3' else '.9em'};
              break-inside: avoid; }}
-    .foot img {{ width: 30mm; height: 30mm; }}
+    .foot img {{ width: {'35mm' if page_size == 'A3' else '30mm'}; height: {'35mm' if page_size == 'A3' else '30mm'}; }}
     h2 {{ font-size: 1.3em; margin: 1em 0 .3em; break-after: avoid; }}
     """
 
@@ -241,12 +348,41 @@ def _legend(lang: str) -> str:
     items = [f'<span><span class="sw" style="background:{hf.color}">{hf.symbol}</span>'
              f'{_e(t(f"handlungsfeld.{hf.key}", lang))}</span>' for hf in HANDLUNGSFELDER]
     items.append(f"<span>{_e(t('poster.legende_ungefaehr', lang))}</span>")
+    items.append(f"<span>{_e(t('plakat.legende_gruppe', lang))}</span>")
     return f'<div class="legend">{"".join(items)}</div>'
 
 
-def _footer(lang: str, url: str, today: date, districts: gpd.GeoDataFrame) -> str:
-    text = "<br>".join([t_html("poster.stand", lang, datum=_ltr(today.isoformat())), _e(t("poster.quellen", lang)),
-                        _geometry_note_html(districts, lang)])
+def data_dates_html(rows: list[pd.Series], lang: str, today: date) -> str:
+    """The data's own dates for a page of offers, as escaped HTML: the range of the dates the sources state
+    (``stand_quelle``; how many state none), how many the provider has confirmed and when last, and the print
+    date named as such. Never the print date as "Stand der Daten": paper printed today from 2020 data would
+    look current."""
+    stated = [cell_text(r.get("stand_quelle")).strip() for r in rows]
+    dated = sorted(d for d in stated if d and d.lower() != "undatiert")  # JJJJ, JJJJ-MM, JJJJ-MM-TT sort as text
+    undated = len(stated) - len(dated)
+    checked = sorted(d for d in (cell_text(r.get("zuletzt_geprueft")).strip() for r in rows) if d)
+    parts = []
+    if dated and dated[0] != dated[-1]:
+        parts.append(t_html("plakat.stand_spanne", lang, von=_ltr(dated[0]), bis=_ltr(dated[-1])))
+    elif dated:
+        parts.append(t_html("plakat.stand_tag", lang, datum=_ltr(dated[0])))
+    if undated:
+        parts.append(_e(t("plakat.stand_ohne_datum", lang, n=undated)))
+    if checked:
+        parts.append(t_html("plakat.bestaetigt", lang, n=str(len(checked)), gesamt=str(len(rows)),
+                            datum=_ltr(checked[-1])))
+    elif rows:
+        parts.append(_e(t("plakat.bestaetigt_keins", lang)))
+    parts.append(t_html("plakat.gedruckt", lang, datum=_ltr(today.isoformat())))
+    return " ".join(parts)
+
+
+def _footer(lang: str, url: str | None, dates_html: str, districts: gpd.GeoDataFrame) -> str:
+    """Dates, sources, the district geometry's source and – only for a public address (:func:`public_url_problem`)
+    – the QR code with the address written out. A local address is never printed: no QR code then."""
+    text = "<br>".join([dates_html, _e(t("poster.quellen", lang)), _geometry_note_html(districts, lang)])
+    if url is None or public_url_problem(url):
+        return f'<div class="foot"><div>{text}</div></div>'
     return (f'<div class="foot"><img src="{qr_svg(url)}" alt="{_e(t("poster.qr_alt", lang))}">'
             f'<div><strong>{_e(t("poster.qr_text", lang))}</strong><br>{_ltr(url)}<br>{text}</div></div>')
 
@@ -287,7 +423,7 @@ def _offer_row(number: int | None, row: pd.Series, lang: str, extra_html: str = 
         details.append(f'<em>{_e(" · ".join(unknown))}</em>')
     nr = "–" if number is None else str(number)
     return (f'<tr><td class="nr">{nr}</td><td>{badge}</td><td>{"<br>".join(details)}</td>'
-            f'<td>{_de(description) if description else ""}</td><td class="stand">{_stand_html(row, lang)}</td></tr>')
+            f'<td class="was">{_de(description) if description else ""}</td><td class="stand">{_stand_html(row, lang)}</td></tr>')
 
 
 def _table(rows: list[str], lang: str) -> str:
@@ -332,7 +468,7 @@ def filter_summary_html(flt: OfferFilter, lang: str, districts: gpd.GeoDataFrame
 
 
 def poster_html(data: Dataset, district_id: str, page_format: str = "A4", lang: str = "de",
-                base_url: str = "http://localhost:8501", today: date | None = None) -> str:
+                base_url: str | None = None, today: date | None = None) -> str:
     """The district poster as HTML (see :func:`poster_pdf`)."""
     check_language(lang)
     if page_format not in FORMATS:
@@ -360,11 +496,13 @@ def poster_html(data: Dataset, district_id: str, page_format: str = "A4", lang: 
                                                                  stadtteil=_de(row.get("stadtteil_name") or "–"))
                                         + " · " + _distance_html(row, lang))
                              for _, row in nearby.iterrows()], lang))
-    parts.append(_footer(lang, live_url(base_url, lang, st=district_id), today, data.districts))
+    shown = [n.row for n in numbered] or ([row for _, row in nearby.iterrows()] if nearby is not None else [])
+    url = live_url(base_url, lang, st=district_id) if base_url else None
+    parts.append(_footer(lang, url, data_dates_html(shown, lang, today), data.districts))
     return _document(lang, page_format, "".join(parts), t("poster.titel", lang, stadtteil=name))
 
 
-def handout_html(data: Dataset, location: Location, lang: str = "de", base_url: str = "http://localhost:8501",
+def handout_html(data: Dataset, location: Location, lang: str = "de", base_url: str | None = None,
                  today: date | None = None, flt: OfferFilter | None = None, now: datetime | None = None) -> str:
     """The personal handout as HTML (see :func:`handout_pdf`)."""
     check_language(lang)
@@ -394,8 +532,10 @@ def handout_html(data: Dataset, location: Location, lang: str = "de", base_url: 
             continue
         parts.append(_table([_offer_row(i, row, lang, _distance_html(row, lang))
                              for i, (_, row) in enumerate(part.iterrows(), start=1)], lang))
-    url = live_url(base_url, lang, **state_to_params(ViewState(flt, location)))
-    parts.append(_footer(lang, url, today, data.districts))
+    url = live_url(base_url, lang, **state_to_params(ViewState(flt, location))) if base_url else None
+    printed = [row for hf in HANDLUNGSFELDER for _, row in nearest[nearest["handlungsfeld"] == hf.name].head(PER_FIELD)
+               .iterrows() if flt.handlungsfelder is None or hf.name in flt.handlungsfelder]
+    parts.append(_footer(lang, url, data_dates_html(printed, lang, today), data.districts))
     return _document(lang, "A4", "".join(parts), t("poster.handout_titel", lang))
 
 
@@ -407,18 +547,19 @@ def render_pdf(document: str) -> bytes:
 
 
 def poster_pdf(data: Dataset, district: str, page_format: str = "A4", lang: str = "de",
-               base_url: str = "http://localhost:8501", today: date | None = None) -> bytes:
+               base_url: str | None = None, today: date | None = None) -> bytes:
     """A district poster: the district and its neighbours' outlines, numbered offers coloured by Handlungsfeld,
-    legend, numbered list (name, address, hours, phone, short description), data date, credits and a QR code
-    to the live map filtered to the district. A district without offers gets a poster that says so and
+    legend, numbered list (name, address, hours, phone, short description, the offer's date), the data's own
+    dates (:func:`data_dates_html`), credits and – for a public ``base_url`` only (:func:`public_url_problem`) – a
+    QR code to the live map filtered to the district. A district without offers gets a poster that says so and
     lists the nearest offers elsewhere. ``district`` is a name or id."""
     return render_pdf(poster_html(data, find_district(data.districts, district), page_format, lang, base_url, today))
 
 
-def handout_pdf(data: Dataset, location: Location, lang: str = "de", base_url: str = "http://localhost:8501",
+def handout_pdf(data: Dataset, location: Location, lang: str = "de", base_url: str | None = None,
                 today: date | None = None, flt: OfferFilter | None = None, now: datetime | None = None) -> bytes:
     """A4 handout for one location: the nearest offers matching ``flt`` (default: every current offer) per chosen
     Handlungsfeld, with distance, opening hours (or "unknown"), the offer's date and what it has no information
-    for; the choice in words, and a QR code back to that view (location and filter). ``now`` (Europe/Berlin)
-    is needed when the filter asks for offers open now."""
+    for; the choice in words, and – for a public ``base_url`` only – a QR code back to that view (location and
+    filter). ``now`` (Europe/Berlin) is needed when the filter asks for offers open now."""
     return render_pdf(handout_html(data, location, lang, base_url, today, flt, now))

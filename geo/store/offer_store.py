@@ -61,9 +61,16 @@ measures_table = sa.Table(
     sa.Column("stand", sa.Text, nullable=False),
     sa.Column("geaendert_am", sa.Text, nullable=False),
     sa.Column("geaendert_von", sa.Text, nullable=False),
+    sa.Column("zustaendig", sa.Text, nullable=False, server_default=""),
+    sa.Column("fortschritt", sa.Text, nullable=False, server_default=""),
+    sa.Column("fortschritt_am", sa.Text, nullable=False, server_default=""),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
 )
-"""Status of the measures of the Integrationskonzept as edited by the Redaktion (the CSV keeps the source's
-"offen"); changes go to the audit table with ``angebot_id = "massnahme:<id>"``."""
+"""State of the measures of the Integrationskonzept as edited by the Redaktion (the CSV keeps the source's
+"offen"): status, responsible body, last progress note and its date; changes go to the audit table field by
+field with ``angebot_id = "massnahme:<id>"``. The last four columns came later: :meth:`Store.__init__` adds
+them to a store that lacks them (``create_all`` does not add columns)."""
+MEASURE_TEXT_LIMIT = 2_000
 meta_table = sa.Table(
     "meta", metadata,
     sa.Column("schluessel", sa.Text, primary_key=True),
@@ -288,6 +295,20 @@ class ImportReport:
         return ("\ufeff" + frame.to_csv(index=False)).encode("utf-8")
 
 
+def _add_missing_columns(engine: sa.Engine, table: sa.Table) -> None:
+    """Add the columns of ``table`` that the database's table lacks (each with its server default, so that the
+    rows already there get it); the same statement for SQLite and PostgreSQL."""
+    with engine.begin() as conn:
+        present = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            default = str(column.server_default.arg) if column.server_default is not None else ""  # type: ignore[attr-defined]
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {kind} NOT NULL '
+                                 f"DEFAULT '{default}'"))
+
+
 class Store:
     """Offers, their change history and residents' suggestions in one database."""
 
@@ -305,6 +326,7 @@ class Store:
                 raise StoreUnavailable(f"die Tabelle „{offers_table.name}“ fehlt, andere Tabellen der Quartierskarte "
                                        f"sind da ({', '.join(sorted(existing & ours))}).", where)
             metadata.create_all(engine)
+            _add_missing_columns(engine, measures_table)
         except sa.exc.OperationalError as exc:
             raise StoreUnavailable(f"nicht erreichbar ({str(exc.orig).strip().splitlines()[0]}).", where) from exc
         except sa.exc.DatabaseError as exc:
@@ -682,28 +704,79 @@ class Store:
     def measure_states(self) -> dict[str, str]:
         """Measure id → status set by the Redaktion (measures never edited are not listed)."""
         with self.engine.connect() as conn:
-            return {r.id: r.stand for r in conn.execute(sa.select(measures_table))}
+            return {r.id: r.stand for r in conn.execute(sa.select(measures_table.c.id, measures_table.c.stand))}
 
-    def set_measure_state(self, measure_id: str, state: str, user: str, old_state: str) -> None:
-        """Set a measure's status (one of :data:`geo.data.measures.STATUS`), audited like an offer field."""
-        from geo.data.measures import STATUS
+    def measure_records(self) -> dict[str, dict]:
+        """Measure id → its state as the Redaktion left it: ``status``, ``zustaendig``, ``fortschritt``,
+        ``fortschritt_am``, ``version``, ``geaendert_am``, ``geaendert_von`` (measures never edited are not listed)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(measures_table)).mappings().all()
+        return {r["id"]: self._measure_record(r) for r in rows}
 
-        if state not in STATUS:
-            raise ValidationError([f"„{state}“ ist kein Stand ({', '.join(STATUS)})."])
+    @staticmethod
+    def _measure_record(row) -> dict:
+        return {"status": row["stand"], "zustaendig": row["zustaendig"], "fortschritt": row["fortschritt"],
+                "fortschritt_am": row["fortschritt_am"], "version": int(row["version"]),
+                "geaendert_am": row["geaendert_am"], "geaendert_von": row["geaendert_von"]}
+
+    def save_measure(self, measure_id: str, changes: dict[str, str], user: str, expected_version: int,
+                     source_state: str = "offen") -> int:
+        """Change a measure's ``status``, ``zustaendig``, ``fortschritt`` and/or ``fortschritt_am`` (ISO date);
+        one audit row per changed field, like an offer. ``expected_version`` is the version the editor opened
+        (0: never edited, the status then counts as ``source_state``); if a colleague saved in between, nothing
+        is written and :class:`ConflictError` shows their values and changes. Returns the new version."""
+        from geo.data.measures import MONITORING_FIELDS, STATUS
+
+        unknown = sorted(set(changes) - set(MONITORING_FIELDS))
+        if unknown:
+            raise ValidationError([f"unbekanntes Feld {', '.join(unknown)}."])
+        clean = {k: strip_control_chars(str(v)).strip() for k, v in changes.items()}
+        reasons = []
+        if "status" in clean and clean["status"] not in STATUS:
+            reasons.append(f"„{clean['status']}“ ist kein Stand ({', '.join(STATUS)}).")
+        if clean.get("fortschritt_am"):
+            try:
+                date.fromisoformat(clean["fortschritt_am"])
+            except ValueError:
+                reasons.append(f"„{clean['fortschritt_am']}“ ist kein Datum (JJJJ-MM-TT).")
+        reasons += [f"{k}: höchstens {MEASURE_TEXT_LIMIT} Zeichen." for k, v in clean.items()
+                    if len(v) > MEASURE_TEXT_LIMIT]
+        if reasons:
+            raise ValidationError(reasons)
+        key = f"massnahme:{measure_id}"
         stamp = now_iso()
         with self.engine.begin() as conn:
-            exists = conn.execute(sa.select(measures_table.c.stand).where(measures_table.c.id == measure_id)).first()
-            before = exists[0] if exists else old_state
-            if before == state:
-                return
-            if exists:
-                conn.execute(measures_table.update().where(measures_table.c.id == measure_id)
-                             .values(stand=state, geaendert_am=stamp, geaendert_von=user))
+            row = conn.execute(sa.select(measures_table).where(measures_table.c.id == measure_id)).mappings().first()
+            current = self._measure_record(row) if row else {"status": source_state, "zustaendig": "",
+                                                              "fortschritt": "", "fortschritt_am": "", "version": 0}
+            if current["version"] != expected_version:
+                since = conn.execute(sa.select(audit_table).where(
+                    (audit_table.c.angebot_id == key) & (audit_table.c.version > expected_version)
+                ).order_by(audit_table.c.nr)).mappings().all()
+                raise ConflictError(key, expected_version, current, [dict(r) for r in since], clean)
+            changed = {k: v for k, v in clean.items() if v != str(current[k] or "")}
+            if not changed:
+                return int(current["version"])
+            version = int(current["version"]) + 1
+            values: dict[str, object] = {("stand" if k == "status" else k): v for k, v in changed.items()}
+            values.update(geaendert_am=stamp, geaendert_von=user, version=version)
+            if row:
+                done = conn.execute(measures_table.update().where(
+                    (measures_table.c.id == measure_id) & (measures_table.c.version == expected_version)).values(**values))
+                if done.rowcount != 1:  # a colleague's save got in between the read and this write
+                    raise ConflictError(key, expected_version, current, [], clean)
             else:
-                conn.execute(measures_table.insert().values(id=measure_id, stand=state, geaendert_am=stamp,
-                                                            geaendert_von=user))
-            conn.execute(audit_table.insert().values(angebot_id=f"massnahme:{measure_id}", feld="status", alt=before,
-                                                     neu=state, von=user, am=stamp, vorgang="massnahme", version=0))
+                conn.execute(measures_table.insert().values({"id": measure_id, "stand": current["status"], **values}))
+            conn.execute(audit_table.insert(), [
+                {"angebot_id": key, "feld": k, "alt": str(current[k] or ""), "neu": v, "von": user, "am": stamp,
+                 "vorgang": "massnahme", "version": version} for k, v in changed.items()])
+        return version
+
+    def set_measure_state(self, measure_id: str, state: str, user: str, old_state: str) -> None:
+        """Set a measure's status (one of :data:`geo.data.measures.STATUS`) over whatever version is stored,
+        audited like an offer field (:meth:`save_measure` with the version check left out)."""
+        record = self.measure_records().get(measure_id)
+        self.save_measure(measure_id, {"status": state}, user, record["version"] if record else 0, old_state)
 
     # --- login throttling ------------------------------------------------------------------------------
 

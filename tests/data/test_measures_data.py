@@ -15,7 +15,7 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 SEED_WS = "000_4656dc3f527d6fdd.txt"
 SEED_IKON = "001_3e94ec073f9eb60b.txt"
 
-COLUMNS = ["id", "handlungsfeld", "bereich", "titel", "fristigkeit", "quelle", "status", "notes"]
+COLUMNS = ["id", "handlungsfeld", "bereich", "titel", "fristigkeit", "quelle", "status", "notes", "gleiche_massnahme"]
 HANDLUNGSFELDER = {"Zusammenleben und Teilhabe", "Bildung", "Arbeitsmarktintegration", "Wohnen", "Querschnitt"}
 FRISTIGKEITEN = {"kurzfristig", "mittelfristig", "langfristig", "mittel- bis langfristig",
                  "kurz- bis mittelfristig", "unbekannt"}
@@ -118,6 +118,20 @@ def test_cross_references_point_to_existing_rows(frame):
     for note in frame["notes"]:
         for ref in re.findall(r"\((?:ws1|ikon)-[^,)]+", note):
             assert ref[1:] in ids, ref
+
+
+def test_pair_column_is_the_notes_cross_reference(frame):
+    """gleiche_massnahme is derived from the notes, not invented: a WS row names its concept row first
+    ("Auch im Integrationskonzept … (ikon-…)"), a concept row its WS row ("Auch in der WS-Liste genannt (ws1-…")."""
+    pair = dict(zip(frame["id"], frame["gleiche_massnahme"]))
+    for measure, note in zip(frame["id"], frame["notes"]):
+        wanted = "ikon-" if measure.startswith("ws1-") else "ws1-"
+        refs = re.findall(rf"\(({wanted}[^,)]+)", note)
+        assert pair[measure] == (refs[0] if refs else ""), measure
+        if pair[measure]:
+            assert pair[pair[measure]] == measure
+    assert sum(1 for m, p in pair.items() if m.startswith("ws1-") and p) == 24
+    assert sorted(m for m, p in pair.items() if not p) == ["ikon-6.3-4", "ikon-6.3-5", "ikon-6.5-1"]
 
 
 def test_ws_rows_match_the_seed(frame, ws_text):

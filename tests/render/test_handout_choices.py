@@ -29,7 +29,7 @@ from geo.i18n import t
 from geo.render.offer_view import nearest_item_html
 from geo.render.poster import filter_summary_html, handout_html, handout_pdf, poster_html
 
-BASE = "http://127.0.0.1:8501"
+BASE = "https://karte.example.org"  # a public address: a local one gets no QR code (test_poster_paper.py)
 TODAY = date(2026, 12, 1)
 NOW = datetime(2026, 12, 1, 14, 0, tzinfo=TIMEZONE)  # a Tuesday afternoon
 BAERENKAEMPEN = Location(52.304722, 8.888333, "ort", "Bärenkämpen", "stadtteil")

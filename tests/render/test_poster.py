@@ -25,7 +25,7 @@ from geo.render.poster import (
 pytestmark = pytest.mark.slow  # WeasyPrint renders every PDF, pdftoppm and zxing read them back
 
 pypdf = pytest.importorskip("pypdf", reason="pypdf (requirements-test.txt) reads the PDF text")
-BASE = "http://127.0.0.1:8501"
+BASE = "https://karte.example.org"  # a public address: a local one gets no QR code (test_poster_paper.py)
 TODAY = date(2026, 12, 1)
 PT_PER_MM = 72 / 25.4
 

@@ -43,6 +43,8 @@ def lived_in(store: Store) -> None:
     number = store.suggest("fehler", "Telefonnummer falsch", first)
     store.resolve_suggestion(number, "uebernommen", "bernd")
     store.set_measure_state("ikon-6.3-1", "begonnen", "anna", "offen")
+    store.save_measure("ikon-6.2-1", {"zustaendig": "Integrationsbüro", "fortschritt": "Auftakttreffen",
+                                      "fortschritt_am": "2026-11-30"}, "bernd", 0)
     throttle = StoreThrottle(store)
     for _ in range(5):
         throttle.record_failure("mallory", now=1_000.0)
@@ -65,7 +67,8 @@ def test_backup_restores_every_row_after_the_store_is_lost(store, db_url, tmp_pa
     lived_in(store)
     before = every_row(db_url)
     assert len(before["aenderungen"]) > 78 and len(before["vorschlaege"]) == 2
-    assert before["anmeldefehler"] and before["massnahmen_stand"]
+    assert before["anmeldefehler"] and len(before["massnahmen_stand"]) == 2
+    assert any("Auftakttreffen" in row for row in before["massnahmen_stand"])
     suffix = ".sqlite" if sqlite_path(db_url) else ".pgdump"
     report = backup(db_url, tmp_path / f"sicherung{suffix}")
     assert report.rows["angebote"] == 78 and report.rows["vorschlaege"] == 2

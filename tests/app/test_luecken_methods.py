@@ -1,0 +1,45 @@
+"""The methods text of the Versorgungslücken page: every count comes from the data (issue 24 §8)."""
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield
+    st.cache_resource.clear()
+
+
+def test_methods_text_counts_each_location_precision_and_names_the_sample_grid():
+    at = AppTest.from_file(str(ROOT / "app/pages/luecken.py"), default_timeout=60).run()
+    assert not at.exception, at.exception
+    methods = [m.value for e in at.expander for m in e.markdown if "Lage der Angebote" in m.value]
+    assert len(methods) == 1, [m.value for e in at.expander for m in e.markdown]
+    # hand-counted in data/angebote.csv (current offers): 43 with a place – 33 at the district's reference point,
+    # 5 on a street, 5 at an address – and 32 without any place. The text once said "38 der 43 … nur ihrem
+    # Stadtteil zugeordnet".
+    assert ("Von den 43 Angeboten mit Ort stehen 33 nur am Bezugspunkt ihres Stadtteils, 5 an ihrer Straße "
+            "(ohne Hausnummer) und 5 an ihrer Adresse.") in methods[0]
+    assert "32 Angebote haben gar keinen bekannten Ort" in methods[0]
+    assert "38 der 43" not in methods[0]
+    assert "Messpunkten im Abstand von 25 m" in methods[0]
+
+
+def test_what_the_numbers_do_not_say_stands_next_to_the_table_not_folded_away():
+    at = AppTest.from_file(str(ROOT / "app/pages/luecken.py"), default_timeout=60).run()
+    assert not at.exception, at.exception
+    folded = [m.value for e in at.expander for m in e.markdown]
+    assert not [v for v in folded if "Was die Zahlen nicht sagen" in v]
+    kinds = [el.type for el in at.main]
+    texts = [str(getattr(el, "value", "")) for el in at.main]
+    where = next(i for i, v in enumerate(texts) if v.startswith("**Was die Zahlen nicht sagen:**"))
+    # right after the coverage table (its print version and its note between them), before the next heading
+    table_at = max(i for i in range(where) if kinds[i] == "dataframe")
+    assert kinds[table_at + 1:where] == ["html", "caption"], kinds
+    assert texts[table_at - 1] == "Versorgung je Stadtteil"

@@ -1,0 +1,131 @@
+"""Printing (issue 24 §4): every page prints complete in Chromium's "Print to PDF" (A4) – no sidebar, no
+controls, every row and column of the tables – read back from the PDF with pypdf.
+
+``st.dataframe`` is a canvas grid that prints only what is scrolled into view (the comparison table once printed
+2 district columns and 10 rows); ``static/qk/qk-print.css`` hides it in print and shows the full HTML table that
+``app.widgets.page.print_table`` puts next to it. The comparison page's first PDF page is rendered to
+``docs/druck-vergleich.png`` (``pdftoppm``) to look at.
+"""
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from tests.e2e.conftest import ROOT, wait_for_app, wait_for_map
+
+pypdf = pytest.importorskip("pypdf")
+
+SIDEBAR_JS = """() => {
+  const bar = document.querySelector('[data-testid="stSidebar"]');
+  const main = document.querySelector('[data-testid="stMain"]');
+  const own = main.textContent;  // with the print-only tables
+  const sidebar = bar ? bar.innerText.split('\\n').map(s => s.trim()).filter(s => s.length > 3 && !own.includes(s)) : [];
+  const controls = [...main.querySelectorAll('[data-testid="stDownloadButton"] button, [data-testid="stWidgetLabel"]')]
+    .map(e => e.innerText.trim()).filter(s => s.length > 0);
+  return [sidebar, controls];
+}"""
+"""On screen: the sidebar's own lines (navigation, language picker, filters: those not also in the main part) and
+the labels of the main part's controls (download buttons, sliders, selections)."""
+
+
+def squeeze(text: str) -> str:
+    """Text without any whitespace: a PDF breaks cells into lines wherever the column is narrow."""
+    return re.sub(r"\s+", "", text)
+
+
+def print_pdf(page, url: str, with_map: bool = False) -> tuple[bytes, str, list[list[str]]]:
+    """``(pdf, text of all pages, [sidebar lines, control labels] on screen)`` of one page printed to A4."""
+    page.goto(url)
+    wait_for_app(page)
+    if with_map:
+        wait_for_map(page)
+    sidebar = page.evaluate(SIDEBAR_JS)
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", print_background=True)
+    text = "\n".join(p.extract_text() or "" for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    return pdf, text, sidebar
+
+
+def assert_no_controls(text: str, screen: list[list[str]]) -> None:
+    sidebar, controls = screen
+    lines = {line.strip() for line in text.splitlines()}
+    assert sidebar, "the sidebar had text on screen"
+    # a printed sidebar or control gives its label as a line of its own ("grid_on" and the like are Material
+    # icon names, drawn as a glyph, not text)
+    printed = [line for line in sidebar + controls if not re.fullmatch(r"[a-z_]+", line) and line in lines]
+    if printed:
+        (ROOT / "artifacts" / "print").mkdir(parents=True, exist_ok=True)
+        (ROOT / "artifacts" / "print" / "failed.txt").write_text(text, encoding="utf-8")
+    assert not printed, f"sidebar or controls on paper: {printed}"
+
+
+def pages_of(pdf: bytes) -> int:
+    """The number of A4 pages; the last one ends with the footer's links, so nothing was cut off at the end."""
+    pages = pypdf.PdfReader(io.BytesIO(pdf)).pages
+    assert "Barrierefreiheit" in (pages[-1].extract_text() or "").splitlines()[-1]
+    return len(pages)
+
+
+def test_comparison_page_prints_every_column_and_row_and_every_district(page, streamlit_server):
+    from geo.analysis.comparison import FOCUS_DISTRICTS, comparison_table
+    from geo.analysis.overview import district_overview
+    from geo.config import load_settings
+    from geo.dataset import load_dataset
+
+    data = load_dataset(load_settings())
+    current = data.offers[data.offers["status"] != "beendet"]
+    table = comparison_table(data.districts, current, data.indicators, list(FOCUS_DISTRICTS), 800, "de")
+    overview = district_overview(data.districts, data.offers, data.indicators, "de")
+    assert len(table.columns) >= 5 and len(table) > 10  # more than the 2 columns and 10 rows that once printed
+
+    pdf, text, sidebar = print_pdf(page, f"{streamlit_server}/stadtteile")
+    squeezed = squeeze(text)
+    assert_no_controls(text, sidebar)
+    missing_columns = [c for c in table.columns if squeeze(str(c)) not in squeezed]
+    assert not missing_columns, missing_columns
+    missing_rows = [k for k in table.iloc[:, 0] if squeeze(str(k)) not in squeezed]
+    assert not missing_rows, missing_rows
+    names = [str(n) for n in data.districts["name"]]
+    assert len(names) == 19
+    missing_districts = [n for n in names if squeeze(n) not in squeezed]
+    assert not missing_districts, missing_districts
+    # the overview's last rows (the whole city, offers without a place) were cut at 10 rows before
+    assert all(squeeze(str(n)) in squeezed for n in overview.iloc[-2:, 0])
+    n_pages = pages_of(pdf)
+    print(f"comparison page: {n_pages} A4 pages, {len(pdf) // 1024} kB")
+    assert 2 <= n_pages <= 20
+
+    out = ROOT / "artifacts" / "print"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "vergleich.pdf").write_bytes(pdf)
+    if shutil.which("pdftoppm"):
+        target = ROOT / "docs" / "druck-vergleich"
+        subprocess.run(["pdftoppm", "-png", "-r", "90", "-f", "1", "-l", "2", str(out / "vergleich.pdf"),
+                        str(out / "vergleich")], check=True)
+        pngs = sorted(out.glob("vergleich-*.png"))
+        assert pngs
+        shutil.copyfile(pngs[0], target.with_suffix(".png"))
+
+
+@pytest.mark.parametrize(("path", "with_map"), [("luecken", True), ("", True), ("angebote", False),
+                                                ("datenquellen", False)])
+def test_other_pages_print_without_sidebar_and_controls(page, streamlit_server, path, with_map):
+    pdf, text, sidebar = print_pdf(page, f"{streamlit_server}/{path}", with_map)
+    assert_no_controls(text, sidebar)
+    n_pages = pages_of(pdf)
+    print(f"/{path}: {n_pages} A4 pages")
+    assert 1 <= n_pages <= 30
+    if path == "luecken":
+        from geo.config import load_settings
+        from geo.dataset import load_dataset
+
+        squeezed = squeeze(text)
+        # the coverage table: every district's row, and the row of offers without a place
+        names = [str(n) for n in load_dataset(load_settings()).districts["name"]]
+        assert not [n for n in names if squeeze(n) not in squeezed]
+        assert squeeze("nicht zugeordnet (ohne Ort oder außerhalb aller Stadtteile)") in squeezed
+        assert "Was die Zahlen nicht sagen" in text
