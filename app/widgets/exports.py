@@ -11,6 +11,7 @@ import streamlit as st
 
 from app.cache import now
 from app.state import lang, tr
+from app.widgets.page import data_credits
 from geo.analysis.filters import OfferFilter
 from geo.dataset import Dataset
 from geo.exchange.table_export import export_metadata, xlsx_bytes
@@ -19,20 +20,8 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def export_sources(data: Dataset) -> list[str]:
-    """The sources of the data actually loaded, as the footer names them: shipped files, publications of the
-    Redaktion with the source given there, or the operator's own files by name."""
-    sources = []
-    for loaded in data.files:
-        if loaded.publication:
-            sources.append(tr("fusszeile.veroeffentlicht", rolle=tr(f"fusszeile.rolle_{loaded.role}"),
-                              quelle=loaded.publication["quelle"]))
-        elif loaded.shipped:
-            key = "stadtteile_schematisch" if loaded.role == "stadtteile" and data.schematic else loaded.role
-            sources.append(tr(f"fusszeile.{key}"))
-        else:
-            sources.append(tr("fusszeile.eigene_datei", rolle=tr(f"fusszeile.rolle_{loaded.role}"),
-                              datei=loaded.path.name))
-    return sources
+    """The sources of the data actually loaded, as the footer names them (:func:`app.widgets.page.data_credits`)."""
+    return data_credits(data)
 
 
 def export_licence(data: Dataset) -> str:

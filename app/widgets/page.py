@@ -237,9 +237,9 @@ def local_date(stamp: str) -> str:
         return stamp
 
 
-def footer() -> None:
-    """Credits for the data actually loaded: the shipped sources, or the operator's own files by name."""
-    data = dataset()
+def data_credits(data: Dataset) -> list[str]:
+    """One credit per input actually loaded: the shipped sources, a publication of the Redaktion with the source
+    given there, or the operator's own file by name (the footer and the exports' metadata)."""
     parts = []
     for loaded in data.files:
         if loaded.publication:
@@ -250,6 +250,12 @@ def footer() -> None:
             parts.append(tr(f"fusszeile.{key}"))
         else:
             parts.append(tr("fusszeile.eigene_datei", rolle=tr(f"fusszeile.rolle_{loaded.role}"), datei=loaded.path.name))
+    return parts
+
+
+def footer() -> None:
+    """Credits for the data actually loaded (:func:`data_credits`), then the legal links."""
+    parts = data_credits(dataset())
     st.divider()
     st.caption(" · ".join([tr("app.titel"), *parts, tr("fusszeile.schluss")]))
     suffix = "" if lang() == DEFAULT_LANG else f"?lang={lang()}"
