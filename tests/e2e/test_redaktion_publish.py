@@ -179,8 +179,15 @@ def test_reviewer_publishes_a_sozialatlas_workbook_and_the_comparison_shows_it(p
 
     base_url, db_url = publish_server
     log_in(page, base_url, "paula")
-    panel(page).get_by_text(t("fusszeile.rolle_sozialatlas"), exact=True).click()
-    wait_for_app(page)
+    indicators_upload = panel(page).get_by_text(t("veroeffentlichen.kennzahlen_datei"), exact=True)
+
+    def switched() -> bool:  # a click during a rerun can be lost: click again until the indicator upload shows
+        if not indicators_upload.is_visible():
+            panel(page).get_by_text(t("fusszeile.rolle_sozialatlas"), exact=True).click()
+            wait_for_app(page)
+        return indicators_upload.is_visible()
+
+    wait_until(switched, timeout_s=30, interval_s=1, message="the indicator upload after choosing 'Kennzahlen'")
     panel(page).locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(
         {"name": "sozialatlas-2026.xlsx", "buffer": sozialatlas_workbook(),
          "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
