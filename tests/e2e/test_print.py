@@ -43,6 +43,9 @@ def print_pdf(page, url: str, with_map: bool = False) -> tuple[bytes, str, list[
     wait_for_app(page)
     if with_map:
         wait_for_map(page)
+    # the print stylesheet is put into <head> by the page's script (app/widgets/page.py, PRINT_STYLE_JS): a
+    # person cannot print within the first moment after loading, a test can
+    page.wait_for_function("() => !!document.getElementById('qk-print-css')", timeout=30_000)
     sidebar = page.evaluate(SIDEBAR_JS)
     page.emulate_media(media="print")
     pdf = page.pdf(format="A4", print_background=True)
