@@ -289,5 +289,7 @@ def test_deep_link_on_a_fresh_server_uses_the_app_navigation(page, server_factor
     nav = page.locator('[data-testid="stSidebarNav"]')
     assert nav.get_by_text("Karte", exact=True).count() == 1
     assert nav.get_by_text("Angebote (Liste)", exact=True).count() == 1
+    # the sidebar of a page drawn for the first time on a fresh server can follow the main part by a moment
+    page.get_by_text("Sprache / Language").wait_for(state="attached", timeout=30_000)
     assert page.get_by_text("Sprache / Language").count() == 1
     assert_clean(page, server.base_url)

@@ -41,6 +41,10 @@ def print_pdf(page, url: str, with_map: bool = False) -> tuple[bytes, str, list[
     """``(pdf, text of all pages, [sidebar lines, control labels] on screen)`` of one page printed to A4."""
     page.goto(url)
     wait_for_app(page)
+    # the footer is the last element of every page: the whole page is there (the comparison page draws charts and
+    # small maps before its overview table)
+    page.locator(".qk-fusslinks").wait_for(state="attached", timeout=60_000)
+    wait_for_app(page)
     if with_map:
         wait_for_map(page)
     # the print stylesheet is put into <head> by the page's script (app/widgets/page.py, PRINT_STYLE_JS): a
