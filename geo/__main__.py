@@ -78,7 +78,7 @@ def _cmd_fetch_assets(args: argparse.Namespace) -> int:
 
 
 def _cmd_build_schematic(args: argparse.Namespace) -> int:
-    """``build-schematic``: power-diagram districts in the real outline, with the report of areas and borders."""
+    """``build-schematic``: districts in the real outline, with the report of areas, borders, margins and lines."""
     import geopandas as gpd
     import pandas as pd
 
@@ -86,10 +86,11 @@ def _cmd_build_schematic(args: argparse.Namespace) -> int:
     from geo.data.outline import read_outline
     from geo.exchange.schematic import (
         area_targets,
+        find_generators,
+        read_border_lines,
         read_generators,
         read_reference_points,
         schematic_districts,
-        search_generators,
         stated_neighbours,
         write_generators,
         write_schematic_geojson,
@@ -100,15 +101,17 @@ def _cmd_build_schematic(args: argparse.Namespace) -> int:
     facts = pd.read_csv(args.facts)
     targets, known = area_targets(list(points["name"]), facts, outline.area / 1e6)
     relations = stated_neighbours(args.neighbours)
-    if args.search:
-        print(f"Suche Generatorpunkte ({args.steps} Schritte, das dauert einige Minuten) …", file=sys.stderr)
-        start = read_generators(args.generators, list(points["id"])) if Path(args.generators).exists() else None
-        write_generators(args.generators, points, search_generators(points, outline, targets, relations, start, args.steps))
     generators = read_generators(args.generators, list(points["id"]))
     gazetteer = read_gazetteer(args.gazetteer)
     places = gazetteer[gazetteer["genauigkeit"].isin(["adresse", "strasse"])]
     places = gpd.GeoDataFrame(places, geometry=gpd.points_from_xy(places["lon"], places["lat"]), crs="EPSG:4326")
-    districts, report = schematic_districts(points, generators, outline, targets, known, relations, places)
+    lines = read_border_lines(args.lines, args.sides, list(points["name"]))
+    if args.search:
+        print(f"Suche Generatorpunkte ({args.steps} Schritte, das dauert einige Minuten) …", file=sys.stderr)
+        generators, log = find_generators(points, generators, outline, targets, relations, places, lines, args.steps)
+        print("\n".join(log), file=sys.stderr)
+        write_generators(args.generators, points, generators)
+    districts, report = schematic_districts(points, generators, outline, targets, known, relations, places, lines)
     write_schematic_geojson(districts, args.out)
     print("\n".join(report.lines()))
     print(f"{len(districts)} schematische Stadtbezirke nach {args.out} geschrieben.")
@@ -328,8 +331,13 @@ def build_parser() -> argparse.ArgumentParser:
                            help="Flächen (area_km2) und Einwohner (population) je Stadtbezirk mit Quellen")
     schematic.add_argument("--gazetteer", default=str(DATA_DIR / "gazetteer.csv"),
                            help="belegte Orte mit Stadtbezirk, die in ihrem Bezirk liegen müssen")
-    schematic.add_argument("--search", action="store_true", help="Generatorpunkte neu suchen (langsam)")
-    schematic.add_argument("--steps", type=int, default=600)
+    schematic.add_argument("--lines", default=str(DATA_DIR / "stadtteile_grenzlinien.csv"),
+                           help="belegte Punkte auf Grenzlinien (Weser)")
+    schematic.add_argument("--sides", default=str(DATA_DIR / "stadtteile_uferseiten.csv"),
+                           help="welcher Bezirk auf welcher Seite einer Grenzlinie liegt")
+    schematic.add_argument("--search", action="store_true",
+                           help="Generatorpunkte neu suchen (einige Minuten) und in --generators speichern")
+    schematic.add_argument("--steps", type=int, default=300)
     schematic.set_defaults(handler=_cmd_build_schematic)
 
     user = commands.add_parser("benutzer", help="Zugang für die Redaktion anlegen (argon2id, Datei außerhalb von git).")

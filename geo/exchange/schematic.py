@@ -1,23 +1,36 @@
-"""Schematic Stadtteil polygons that fill the real city outline and fit the documented areas.
+"""Schematic Stadtteil polygons that fill the real city outline, fit the documented areas and keep sourced places inside.
 
 No official district boundaries can be obtained offline, so the shipped
 ``stadtteile.geojson`` is an honestly labelled approximation, built in
 EPSG:25832 (metres) and written in EPSG:4326:
 
-1. the area to fill is the real municipal outline (BKG VG250, ``data/minden_gemeinde.geojson``);
-2. a **power diagram** (weighted Voronoi diagram) of one generator point per
-   Stadtbezirk: cell *i* holds the points *x* with the smallest
-   ``|x - s_i|² - w_i``. The weights are iterated until every cell has its
-   target area (``area_km2`` from the facts file; districts without a known area
-   share the rest in proportion to their population);
-3. the generator points start at the documented reference points and were
-   moved by a seeded local search (``python -m geo build-schematic --search``)
-   until the neighbour relations that sources state hold; they are stored in
-   ``data/stadtteile_generatoren.csv`` so that a rebuild is fast and identical;
-4. a reference point that still lies outside its own cell is joined to it by a
-   narrow strip (``claim_reference_points``): offers placed at a reference point
-   must fall into their own district.
+1. the area to fill is the real municipal outline (BKG VG250, ``data/minden_gemeinde.geojson``),
+   cut into square cells (``CELL_M`` = 25 m; cells on the outline are clipped to it);
+2. every district has **sites**: its generator point (``data/stadtteile_generatoren.csv``)
+   and its **anchors** – the reference point and every sourced place whose
+   district a source names (gazetteer places with address or street precision).
+   A cell goes to the district with the smallest ``d² - w``, where *d* is the
+   distance (m) to the district's nearest site and *w* its weight (m²): a power
+   diagram with several sites per district;
+3. constraints are part of the assignment, not patches afterwards:
+   - every cell within ``MARGIN_M`` of an anchor belongs to that anchor's
+     district (where two districts' anchors are closer than twice the margin,
+     the nearer anchor decides);
+   - a **border line** through sourced points on a documented border feature
+     (the Weser between two bridges) may not be crossed: along the line, a
+     district stated to lie on one bank gets no cell on the other;
+   - a piece of a district cut off from its sites goes to the neighbour it
+     borders most; a part narrower than ``2 × MARGIN_M`` (it vanishes under a
+     morphological opening with a disk of radius ``MARGIN_M``) and reaching
+     further than ``MARGIN_M`` goes to the best neighbour, unless the city
+     outline itself is that narrow there;
+4. the weights are iterated until every district has its target area (known
+   areas from the sources; the rest shared by population);
+5. the cell borders are smoothed as one coverage (no gaps, no overlaps) and
+   clipped to the outline.
 
+``build-schematic`` prints the report: areas, stated borders held, the margin
+of every anchor, the narrowest part of every district, the border lines.
 Every feature carries ``geometrie = "schematisch"``.
 """
 from __future__ import annotations
@@ -29,16 +42,69 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-import shapely.ops
-from shapely import affinity
-from shapely.geometry import Point, Polygon
+from scipy import ndimage
+from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
 from geo.config import DISPLAY_CRS, METRIC_CRS
 from geo.data.districts import SCHEMATIC
 
-CLAIM_HALF_WIDTH_M = 40.0
-"""Half width of the strip that joins a stray reference point to its cell (metres)."""
+CELL_M = 25.0
+"""Edge of a raster cell (metres)."""
+
+MARGIN_M = 150.0
+"""Goal: every anchor lies this far inside its district; also half the narrowest allowed part (metres)."""
+
+FORCED_M = MARGIN_M + 2 * CELL_M
+"""Radius of the cells fixed around an anchor (metres): the margin plus what cell steps and smoothing take off."""
+
+SMOOTH_M = 60.0
+"""Tolerance of the coverage simplification that smooths the 25 m cell steps (metres, about √ of the area removed)."""
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A sourced point whose district a source names (EPSG:25832 metres)."""
+
+    district: int
+    x: float
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class BorderLine:
+    """A documented border feature drawn through sourced points (EPSG:25832), with the districts on each side.
+
+    ``points`` are in flow direction; ``left`` / ``right`` are district indices on
+    the left / right bank (for the Weser, flowing north: west / east).
+    """
+
+    name: str
+    points: tuple[tuple[float, float], ...]
+    point_names: tuple[str, ...]
+    left: frozenset[int]
+    right: frozenset[int]
+
+
+@dataclass
+class Grid:
+    """Square cells (EPSG:25832) covering the outline: centres, clipped areas (m²) and their place in the raster."""
+
+    x0: float
+    y0: float
+    cell: float
+    shape: tuple[int, int]
+    rows: np.ndarray
+    cols: np.ndarray
+    centres: np.ndarray
+    areas: np.ndarray
+
+    def raster(self, values: np.ndarray, fill: int = -1) -> np.ndarray:
+        """``values`` (one per cell) as a 2-D array, ``fill`` outside the outline."""
+        out = np.full(self.shape, fill, dtype=values.dtype)
+        out[self.rows, self.cols] = values
+        return out
 
 
 def read_reference_points(path: str | Path) -> gpd.GeoDataFrame:
@@ -47,6 +113,24 @@ def read_reference_points(path: str | Path) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         frame, geometry=gpd.points_from_xy(frame["lon"].astype(float), frame["lat"].astype(float)), crs=DISPLAY_CRS
     )
+
+
+def read_border_lines(points_path: str | Path, sides_path: str | Path, names: list[str]) -> list[BorderLine]:
+    """Border lines from ``linie, punkt, lat, lon, …`` (points in flow direction) and ``linie, stadtteil, seite``
+    (``links`` / ``rechts``); districts not in ``names`` are ignored."""
+    points = pd.read_csv(points_path, dtype=str, keep_default_na=False)
+    sides = pd.read_csv(sides_path, dtype=str, keep_default_na=False)
+    index = {name: i for i, name in enumerate(names)}
+    lines = []
+    for line, rows in points.groupby("linie", sort=False):
+        metric = gpd.GeoSeries(gpd.points_from_xy(rows["lon"].astype(float), rows["lat"].astype(float)),
+                               crs=DISPLAY_CRS).to_crs(METRIC_CRS)
+        own = sides[(sides["linie"] == line) & sides["stadtteil"].isin(index)]
+        lines.append(BorderLine(
+            str(line), tuple((p.x, p.y) for p in metric), tuple(rows["punkt"]),
+            frozenset(index[s] for s in own.loc[own["seite"] == "links", "stadtteil"]),
+            frozenset(index[s] for s in own.loc[own["seite"] == "rechts", "stadtteil"])))
+    return lines
 
 
 def area_targets(names: list[str], facts: pd.DataFrame, total_km2: float) -> tuple[np.ndarray, np.ndarray]:
@@ -64,241 +148,632 @@ def area_targets(names: list[str], facts: pd.DataFrame, total_km2: float) -> tup
     return targets, known
 
 
-def power_cells(sites: np.ndarray, weights: np.ndarray, outline: BaseGeometry) -> list[BaseGeometry]:
-    """Power-diagram cells of ``sites`` (n × 2, metres) with ``weights`` (m²), clipped to ``outline``.
+def make_grid(outline: BaseGeometry, cell: float = CELL_M) -> Grid:
+    """The cells of a ``cell``-metre raster that meet ``outline`` (EPSG:25832), with the area of each inside it (m²)."""
+    minx, miny, maxx, maxy = outline.bounds
+    x0, y0 = np.floor(minx / cell) * cell, np.floor(miny / cell) * cell
+    ncols, nrows = int(np.ceil((maxx - x0) / cell)), int(np.ceil((maxy - y0) / cell))
+    raster_rows, raster_cols = np.meshgrid(np.arange(nrows), np.arange(ncols), indexing="ij")
+    rows, cols = raster_rows.ravel(), raster_cols.ravel()
+    boxes = shapely.box(x0 + cols * cell, y0 + rows * cell, x0 + (cols + 1) * cell, y0 + (rows + 1) * cell)
+    shapely.prepare(outline)
+    hit = shapely.intersects(outline, boxes)
+    inside = shapely.contains_properly(outline, boxes[hit])
+    areas = np.full(int(hit.sum()), cell * cell)
+    areas[~inside] = shapely.area(shapely.intersection(boxes[hit][~inside], outline))
+    rows, cols = rows[hit], cols[hit]
+    centres = np.column_stack([x0 + (cols + 0.5) * cell, y0 + (rows + 0.5) * cell])
+    return Grid(x0, y0, cell, (nrows, ncols), rows, cols, centres, areas)
 
-    Cell *i* = outline ∩ every half-plane ``|x-s_i|² - w_i <= |x-s_j|² - w_j``.
-    Computed around the outline's centroid: half-planes drawn far from the
-    origin of UTM coordinates would lose precision.
+
+def squared_site_distances(grid: Grid, generators: np.ndarray, anchors: list[Anchor],
+                           previous: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """(districts × cells) squared distance (m²) from each cell centre to the district's nearest site.
+
+    ``previous`` = (generators, distances) of an earlier call: only districts whose generator moved are recomputed.
     """
-    cx, cy = outline.centroid.x, outline.centroid.y
-    local = affinity.translate(outline, -cx, -cy)
-    s = np.asarray(sites, dtype=float) - [cx, cy]
-    squared = (s ** 2).sum(axis=1)
-    cells = []
-    for i in range(len(s)):
-        cell = local
-        for j in range(len(s)):
-            if i != j:
-                cell = cell.intersection(_half_plane(2 * (s[j] - s[i]), squared[j] - squared[i] - weights[j] + weights[i]))
-                if cell.is_empty:
-                    break
-        cells.append(affinity.translate(cell, cx, cy))
-    return cells
+    sites: list[list[tuple[float, float]]] = [[(float(g[0]), float(g[1]))] for g in generators]
+    for a in anchors:
+        sites[a.district].append((a.x, a.y))
+    out = np.empty((len(sites), len(grid.centres)))
+    for k, own in enumerate(sites):
+        if previous is not None and np.array_equal(previous[0][k], generators[k]):
+            out[k] = previous[1][k]
+            continue
+        pts = np.asarray(own)
+        best = np.full(len(grid.centres), np.inf)
+        for p in pts:
+            np.minimum(best, ((grid.centres - p) ** 2).sum(axis=1), out=best)
+        out[k] = best
+    return out
 
 
-def _half_plane(normal: np.ndarray, offset: float, reach: float = 1e6) -> Polygon:
-    """The half-plane ``normal · x <= offset`` as a large polygon."""
-    n = normal / np.linalg.norm(normal)
-    d = np.array([-n[1], n[0]])
-    x0 = n * offset / np.linalg.norm(normal)
-    return Polygon([x0 + d * reach, x0 - d * reach, x0 - d * reach - n * reach, x0 + d * reach - n * reach])
+def forced_cells(grid: Grid, anchors: list[Anchor], n: int, margin: float = FORCED_M) -> np.ndarray:
+    """District index per cell that must belong to an anchor's district (-1: free): cells within ``margin`` of an
+    anchor, the nearest anchor deciding where districts' anchors compete."""
+    forced = np.full(len(grid.centres), -1)
+    nearest = np.full(len(grid.centres), np.inf)
+    for a in anchors:
+        d = np.hypot(grid.centres[:, 0] - a.x, grid.centres[:, 1] - a.y)
+        take = (d <= margin) & (d < nearest)
+        forced[take], nearest[take] = a.district, d[take]
+    return forced
 
 
-def fit_weights(sites: np.ndarray, targets_m2: np.ndarray, outline: BaseGeometry, weights: np.ndarray | None = None,
-                max_iter: int = 400, tolerance: float = 0.005, relax: float = 0.3) -> np.ndarray:
-    """Weights (m²) that give each power cell its target area (m²) within ``tolerance`` (relative), if reachable.
+def forbidden_cells(grid: Grid, lines: list[BorderLine], n: int) -> np.ndarray:
+    """(districts × cells) True where a border line forbids the district: the other bank, within the stretch
+    of the line (cells whose projection falls on one of its segments)."""
+    forbidden = np.zeros((n, len(grid.centres)), dtype=bool)
+    for line in lines:
+        for (ax, ay), (bx, by) in zip(line.points[:-1], line.points[1:]):
+            dx, dy = bx - ax, by - ay
+            rel = grid.centres - (ax, ay)
+            t = (rel[:, 0] * dx + rel[:, 1] * dy) / (dx * dx + dy * dy)
+            stretch = (t >= 0) & (t <= 1)
+            left = (dx * rel[:, 1] - dy * rel[:, 0]) > 0
+            for k in line.left:
+                forbidden[k] |= stretch & ~left
+            for k in line.right:
+                forbidden[k] |= stretch & left
+    return forbidden
 
-    Jacobi iteration: a weight change ``dw`` moves the border between cells
-    *i* and *j* by ``dw / (2 |s_i - s_j|)`` metres, so ``dA_i/dw_i`` is the sum
-    of shared border lengths over twice the site distances. Damped by ``relax``;
-    returns the best weights seen.
+
+def _disk(radius_cells: int) -> np.ndarray:
+    r = np.arange(-radius_cells, radius_cells + 1)
+    return (r[:, None] ** 2 + r[None, :] ** 2) <= radius_cells ** 2
+
+
+@dataclass
+class Assignment:
+    """Cells per district (index per cell) and what the constraints changed."""
+
+    labels: np.ndarray
+    detached_cells: int = 0
+    narrow_cells: int = 0
+
+
+def assign(grid: Grid, dist2: np.ndarray, weights: np.ndarray, forced: np.ndarray, forbidden: np.ndarray,
+           outline_core: np.ndarray, margin: float = MARGIN_M, repair: bool = True) -> Assignment:
+    """District per cell: the smallest ``d² - w`` among allowed districts, anchors' cells fixed, detached pieces and
+    narrow parts (with ``repair``) given to the best neighbour.
+
+    ``outline_core`` (raster, bool) marks where the outline itself is at least
+    ``2 × margin`` wide; narrower places of the outline are not the fit's doing.
     """
-    w = np.zeros(len(sites)) if weights is None else np.asarray(weights, dtype=float).copy()
-    best, best_w = np.inf, w.copy()
+    cost = dist2 - weights[:, None]
+    cost[forbidden] = np.inf
+    labels = np.argmin(cost, axis=0)
+    fixed = forced >= 0
+    labels[fixed] = forced[fixed]
+    result = Assignment(labels)
+    if not repair:
+        return result
+    radius = margin / grid.cell
+    fixed_raster = grid.raster(fixed.astype(np.int8), fill=0).astype(bool)
+    for _ in range(6):
+        raster = grid.raster(labels)
+        moved = np.zeros(grid.shape, dtype=bool)
+        for k in range(len(weights)):
+            detached, narrow = _misplaced(raster == k, fixed_raster, outline_core, radius)
+            moved |= detached | narrow
+            result.detached_cells += int(detached.sum())
+            result.narrow_cells += int(narrow.sum())
+        if not moved.any():
+            break
+        labels = _give_to_neighbours(grid, labels, moved[grid.rows, grid.cols], cost)
+    result.labels = labels
+    return result
+
+
+def _misplaced(mask: np.ndarray, fixed: np.ndarray, outline_core: np.ndarray,
+               radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """Cells of one district (raster ``mask``) that are cut off from its anchors, and cells of parts narrower than
+    ``2 × radius`` cells reaching further than ``radius`` cells. Works on the district's bounding box."""
+    detached = np.zeros(mask.shape, dtype=bool)
+    narrow = np.zeros(mask.shape, dtype=bool)
+    if not mask.any():
+        return detached, narrow
+    pad = int(np.ceil(radius)) + 2
+    ys, xs = np.nonzero(mask)
+    window = (slice(max(ys.min() - pad, 0), ys.max() + pad + 1), slice(max(xs.min() - pad, 0), xs.max() + pad + 1))
+    m, f, core = mask[window], fixed[window] & mask[window], outline_core[window]
+    parts, count = ndimage.label(m)
+    if count > 1:
+        anchored = np.bincount(parts[f], minlength=count + 1) if f.any() else np.zeros(count + 1)
+        sizes = np.bincount(parts[m], minlength=count + 1)
+        keep = int(np.argmax(anchored)) if anchored.max() > 0 else int(np.argmax(sizes[1:]) + 1)
+        detached[window] = m & (parts != keep) & ~f
+    # opening by a disk of ``radius`` through distance transforms: erode = farther than radius from outside,
+    # dilate back = within radius of the eroded core
+    eroded = ndimage.distance_transform_edt(np.pad(m, 1))[1:-1, 1:-1] > radius
+    if eroded.any():
+        from_core = ndimage.distance_transform_edt(~eroded)
+        opened = from_core <= radius
+        # reaching further than radius beyond the opened shape, less two cells: the polygons measured afterwards
+        # (narrowest_part_m) are smoothed and cut by border lines, which can add a few metres
+        narrow[window] = m & ~opened & core & ~f & (from_core > 2 * radius - 2) & ~detached[window]
+    return detached, narrow
+
+
+def _give_to_neighbours(grid: Grid, labels: np.ndarray, moved: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """Reassign the ``moved`` cells to the cheapest district among those of their 8 neighbouring unmoved cells,
+    growing inwards from the edge of the moved region."""
+    labels = labels.copy()
+    raster = grid.raster(labels)
+    pending = grid.raster(moved.astype(np.int8), fill=0).astype(bool)
+    index = grid.raster(np.arange(len(labels)))
+    for _ in range(400):
+        if not pending.any():
+            break
+        changed = False
+        ys, xs = np.nonzero(pending)
+        for y, x in zip(ys, xs):
+            window = slice(max(y - 1, 0), y + 2), slice(max(x - 1, 0), x + 2)
+            around = raster[window][~pending[window] & (raster[window] >= 0)]
+            candidates = set(around.tolist()) - {raster[y, x]}
+            if not candidates:
+                continue
+            i = index[y, x]
+            best = min(candidates, key=lambda k: cost[k, i])
+            if not np.isfinite(cost[best, i]):
+                continue
+            raster[y, x] = best
+            labels[i] = best
+            pending[y, x] = False
+            changed = True
+        if not changed:
+            break
+    return labels
+
+
+def fit_assignment(grid: Grid, dist2: np.ndarray, targets_m2: np.ndarray, forced: np.ndarray, forbidden: np.ndarray,
+                   outline_core: np.ndarray, max_iter: int = 300, tolerance: float = 0.003,
+                   weights: np.ndarray | None = None, home: np.ndarray | None = None) -> tuple[np.ndarray, Assignment]:
+    """Weights (m²) and the assignment whose district areas meet ``targets_m2`` within ``tolerance`` (relative), or
+    the best seen (``update_weights`` each round; the slow repairs only once the areas are close)."""
+    n = len(targets_m2)
+    weights = np.zeros(n) if weights is None else weights.copy()
+
+    def step(weights: np.ndarray, repair: bool) -> tuple[float, np.ndarray, Assignment]:
+        result = assign(grid, dist2, weights, forced, forbidden, outline_core, repair=repair)
+        areas = np.bincount(result.labels, weights=grid.areas, minlength=n)
+        return (float(np.max(np.abs(targets_m2 - areas) / targets_m2)),
+                update_weights(grid, weights, result.labels, dist2, areas, targets_m2, home=home), result)
+
     for _ in range(max_iter):
-        cells = power_cells(sites, w, outline)
-        error = targets_m2 - np.array([c.area for c in cells])
-        worst = np.max(np.abs(error) / targets_m2)
-        if worst < best:
-            best, best_w = worst, w.copy()
+        worst, weights, _ = step(weights, repair=False)
+        if worst < 0.01:
+            break
+    best: tuple[float, np.ndarray, Assignment] | None = None
+    for _ in range(max_iter // 4):
+        worst, new_weights, result = step(weights, repair=True)
+        if best is None or worst < best[0]:
+            best = (worst, weights, result)
         if worst < tolerance:
             break
-        slope = np.zeros(len(sites))
-        for i in range(len(sites)):
-            if cells[i].is_empty:
-                continue
-            boundary = cells[i].boundary
-            for j in range(i + 1, len(sites)):
-                if cells[j].is_empty:
-                    continue
-                shared = boundary.intersection(cells[j].buffer(0.01)).length
-                if shared > 0:
-                    g = shared / (2 * np.linalg.norm(sites[i] - sites[j]))
-                    slope[i] += g
-                    slope[j] += g
-        w = w + relax * np.where(slope > 0, error / np.maximum(slope, 1e-9), 0.3 * error)
-    return best_w
+        weights = new_weights
+    assert best is not None
+    return best[1], best[2]
 
 
-def claim_reference_points(cells: list[BaseGeometry], anchors: list[tuple[int, Point]],
-                           half_width: float = CLAIM_HALF_WIDTH_M) -> tuple[list[BaseGeometry], list[int]]:
-    """Join each anchor point ``(cell index, point)`` lying outside its cell to that cell by a strip ``2 × half_width`` wide.
+def update_weights(grid: Grid, weights: np.ndarray, labels: np.ndarray, dist2: np.ndarray, areas_m2: np.ndarray,
+                   targets_m2: np.ndarray, relax: float = 0.6, home: np.ndarray | None = None) -> np.ndarray:
+    """One damped Newton step towards the target areas (weights and areas in m²).
 
-    Anchors are the reference points and other sourced places whose district a
-    source names. The strip (from the nearest point of the cell to the anchor)
-    is taken from the other cells, so the cells still partition the same area.
-    Returns the new cells and the indices of the cells that claimed a strip.
+    Raising ``w_k`` by δ moves district *k*'s free border outwards by about
+    ``δ / (2 d)``, *d* being the distance to its nearest site there, so
+    ``dA/dw`` is the sum over its border cells of ``cell / (2 d)``.
     """
-    cells = list(cells)
-    changed = []
-    for i, point in anchors:
-        if cells[i].contains(point):
-            continue
-        near = shapely.ops.nearest_points(cells[i], point)[0]
-        strip = shapely.LineString([near, point]).buffer(half_width)
-        strip = strip.intersection(shapely.union_all([c for c in cells]))
-        for j in range(len(cells)):
-            cells[j] = cells[i].union(strip) if j == i else cells[j].difference(strip)
-        changed.append(i)
-    return cells, changed
+    raster = grid.raster(labels)
+    border = np.zeros(grid.shape, dtype=bool)
+    for dy, dx in ((0, 1), (1, 0)):
+        a = raster[: raster.shape[0] - dy, : raster.shape[1] - dx]
+        b = raster[dy:, dx:]
+        differ = (a != b) & (a >= 0) & (b >= 0)
+        border[: raster.shape[0] - dy, : raster.shape[1] - dx] |= differ
+        border[dy:, dx:] |= differ
+    idx = np.nonzero(border[grid.rows, grid.cols])[0]
+    d = np.sqrt(np.maximum(dist2[labels[idx], idx], grid.cell ** 2))
+    slope = np.bincount(labels[idx], weights=grid.cell / (2 * d), minlength=len(weights))
+    return keep_own_sites(weights + relax * (targets_m2 - areas_m2) / np.maximum(slope, 1e-6), dist2, home)
 
 
-def merge_exclaves(cells: list[BaseGeometry], points: list[Point]) -> list[BaseGeometry]:
-    """Give every detached piece of a cell to the neighbour it shares the longest border with.
+def keep_own_sites(weights: np.ndarray, dist2: np.ndarray, home: np.ndarray | None) -> np.ndarray:
+    """Raise weights so that each district wins the cell of its generator (``home``: cell index, -1 outside).
 
-    The real outline is not convex, so a power cell can fall apart into a main
-    part and small pieces beyond a bend of the boundary. A district keeps the
-    part with its reference point (or its largest part).
+    A power cell whose weight falls too far below its neighbours' no longer
+    holds its own site and drifts away from it – cut off from the district's
+    anchors. Weights stay at least ``w_j - d_j²`` there for every other district *j*.
     """
-    cells = list(cells)
-    for i in range(len(cells)):
-        parts = list(getattr(cells[i], "geoms", [cells[i]]))
-        if len(parts) < 2:
-            continue
-        keep = next((p for p in parts if p.intersects(points[i])), max(parts, key=lambda p: p.area))
-        cells[i] = keep
-        for piece in parts:
-            if piece is keep:
+    if home is None:
+        return weights
+    weights = weights.copy()
+    for _ in range(3):
+        for k, cell in enumerate(home):
+            if cell >= 0:
+                others = np.delete(weights - dist2[:, cell], k)
+                weights[k] = max(weights[k], float(others.max()) + 1.0)
+    return weights
+
+
+def home_cells(grid: Grid, sites: np.ndarray) -> np.ndarray:
+    """Index of the cell holding each site (EPSG:25832), -1 for a site outside the grid."""
+    raster = grid.raster(np.arange(len(grid.centres)))
+    cols = np.floor((sites[:, 0] - grid.x0) / grid.cell).astype(int)
+    rows = np.floor((sites[:, 1] - grid.y0) / grid.cell).astype(int)
+    inside = (rows >= 0) & (rows < grid.shape[0]) & (cols >= 0) & (cols < grid.shape[1])
+    out = np.full(len(sites), -1)
+    out[inside] = raster[rows[inside], cols[inside]]
+    return out
+
+
+def outline_core_mask(grid: Grid, margin: float = MARGIN_M) -> np.ndarray:
+    """Raster (bool): cells where the outline itself is at least ``2 × margin`` wide (kept by an opening)."""
+    inside = grid.raster(np.ones(len(grid.centres), dtype=np.int8), fill=0).astype(bool)
+    return ndimage.binary_opening(inside, structure=_disk(int(round(margin / grid.cell))))
+
+
+def cells_to_polygons(grid: Grid, labels: np.ndarray, outline: BaseGeometry, n: int,
+                      smooth: float = SMOOTH_M) -> list[BaseGeometry]:
+    """One polygon per district (EPSG:25832): the union of its cells, smoothed as a coverage, clipped to ``outline``."""
+    x0 = grid.x0 + grid.cols * grid.cell
+    y0 = grid.y0 + grid.rows * grid.cell
+    boxes = shapely.box(x0, y0, x0 + grid.cell, y0 + grid.cell)
+    merged = [shapely.union_all(boxes[labels == k]) for k in range(n)]
+    if smooth > 0:
+        merged = list(shapely.coverage_simplify(np.array(merged, dtype=object), smooth, simplify_boundary=False))
+    shapes = [shapely.make_valid(shapely.intersection(m, outline)) for m in merged]
+    return [_polygonal(s) for s in shapes]
+
+
+def _polygonal(geom: BaseGeometry) -> BaseGeometry:
+    """Only the polygonal parts of ``geom`` (an intersection can leave lines or points on a shared edge)."""
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts)
+
+
+def anchor_margins(frame: gpd.GeoDataFrame, anchors: list[Anchor]) -> pd.DataFrame:
+    """Per anchor: its district, whether it lies inside, and the distance (m) to the nearest other district."""
+    shapes = list(frame.geometry)
+    names = list(frame["name"])
+    rows = []
+    for a in anchors:
+        point = Point(a.x, a.y)
+        others = shapely.union_all([s for j, s in enumerate(shapes) if j != a.district])
+        rows.append({"stadtteil": names[a.district], "ort": a.label, "innen": shapes[a.district].contains(point),
+                     "abstand_m": float(others.distance(point))})
+    return pd.DataFrame(rows)
+
+
+def narrowest_part_m(shape: BaseGeometry, outline: BaseGeometry, reach_m: float = MARGIN_M, step: float = 25.0,
+                     limit: float = 600.0) -> float:
+    """Width (m) of the narrowest part of ``shape`` that reaches further than ``reach_m``, in ``step`` steps up to
+    ``limit``.
+
+    A part narrower than ``2 r`` vanishes when ``shape`` is opened with a disk of
+    radius ``r``; it counts when it reaches further than ``reach_m`` beyond the
+    opened shape – a strip does, the tip of a corner does not. Pieces at the
+    city outline are left out: there a district border meets the outline at
+    whatever angle the outline has. The same rule as the fit's repair, measured
+    on the final polygons.
+    """
+    edge = outline.boundary.buffer(1.0)
+    r = step
+    while 2 * r <= limit:
+        opened = shape.buffer(-r).buffer(r)
+        rest = _polygonal(shape.difference(opened))
+        for piece in getattr(rest, "geoms", [rest]):
+            if piece.is_empty or piece.area < 1 or piece.intersects(edge):
                 continue
-            shared = [(piece.boundary.intersection(cells[j].buffer(0.01)).length, j) for j in range(len(cells)) if j != i]
-            length, j = max(shared)
-            if length > 0:
-                cells[j] = shapely.union(cells[j], piece)
-            else:
-                cells[i] = shapely.union(cells[i], piece)  # no neighbour touches it: keep it rather than lose area
-    return cells
+            tips = shapely.points(shapely.get_coordinates(piece))
+            reach = float(shapely.distance(tips, opened).max()) if not opened.is_empty else np.inf
+            if reach > reach_m:
+                return 2 * (r - step)
+        r += step
+    return limit
+
+
+def _half_bands(a: tuple[float, float], b: tuple[float, float], reach: float = 1e5) -> tuple[BaseGeometry, BaseGeometry]:
+    """The areas left and right of the segment ``a → b`` between the perpendiculars through its ends (metres)."""
+    d = np.array([b[0] - a[0], b[1] - a[1]])
+    n = np.array([-d[1], d[0]]) / np.linalg.norm(d) * reach
+    left = shapely.Polygon([a, b, (b[0] + n[0], b[1] + n[1]), (a[0] + n[0], a[1] + n[1])])
+    right = shapely.Polygon([a, b, (b[0] - n[0], b[1] - n[1]), (a[0] - n[0], a[1] - n[1])])
+    return left, right
+
+
+def honour_lines(shapes: list[BaseGeometry], lines: list[BorderLine]) -> list[BaseGeometry]:
+    """Cut what a district has on the wrong bank of a border line (the cell steps leave slivers up to half a cell)
+    and give each piece to the district on the right bank that borders it most."""
+    shapes = list(shapes)
+    for line in lines:
+        for a, b in zip(line.points[:-1], line.points[1:]):
+            left, right = _half_bands(a, b)
+            for wrong_side, own in ((right, line.left), (left, line.right)):
+                for k in sorted(own):
+                    wrong = _polygonal(shapes[k].intersection(wrong_side))
+                    if wrong.is_empty:
+                        continue
+                    shapes[k] = _polygonal(shapes[k].difference(wrong))
+                    for piece in getattr(wrong, "geoms", [wrong]):
+                        takers = [j for j in range(len(shapes)) if j != k and j not in own]
+                        j = max(takers, key=lambda j: shapes[j].intersection(piece.buffer(0.5)).area)
+                        shapes[j] = _polygonal(shapes[j].union(piece))
+    return shapes
+
+
+def line_respected(frame: gpd.GeoDataFrame, line: BorderLine, tolerance_m2: float = 20.0) -> pd.DataFrame:
+    """Per district with a side: its area (m²) on the wrong bank within the stretch of the line."""
+    shapes = list(frame.geometry)
+    names = list(frame["name"])
+    rows = []
+    for a, b in zip(line.points[:-1], line.points[1:]):
+        left, right = _half_bands(a, b)
+        rows += [{"stadtteil": names[k], "seite": "links", "falsche_seite_m2": shapes[k].intersection(right).area}
+                 for k in sorted(line.left)]
+        rows += [{"stadtteil": names[k], "seite": "rechts", "falsche_seite_m2": shapes[k].intersection(left).area}
+                 for k in sorted(line.right)]
+    out = pd.DataFrame(rows).groupby(["stadtteil", "seite"], as_index=False, sort=False)["falsche_seite_m2"].sum()
+    # the written file rounds to 1e-7° (about 1 cm): along 1.6 km of line that leaves up to ~16 m² of slivers
+    out["gehalten"] = out["falsche_seite_m2"] < tolerance_m2
+    return out
+
+
+def landmark_share(frame: gpd.GeoDataFrame, anchors: list[Anchor], minimum: int = 3) -> pd.DataFrame:
+    """Per district with at least ``minimum`` anchors: the share of the rectangle they span that is drawn as that district."""
+    rows = []
+    for k, name in enumerate(frame["name"]):
+        own = [(a.x, a.y) for a in anchors if a.district == k]
+        if len(own) < minimum:
+            continue
+        xs, ys = zip(*own)
+        rect = shapely.box(min(xs), min(ys), max(xs), max(ys))
+        if rect.area > 0:
+            rows.append({"stadtteil": name, "anteil": frame.geometry.iloc[k].intersection(rect).area / rect.area})
+    return pd.DataFrame(rows, columns=["stadtteil", "anteil"])
 
 
 @dataclass
 class SchematicReport:
-    """What ``build-schematic`` prints: per district target and achieved area, borders held, containment."""
+    """What ``build-schematic`` prints: areas, borders held, anchor margins, narrowest parts, border lines."""
 
     areas: pd.DataFrame
     borders: pd.DataFrame
-    claimed: list[str] = field(default_factory=list)
+    margins: pd.DataFrame = field(default_factory=pd.DataFrame)
+    lines_held: pd.DataFrame = field(default_factory=pd.DataFrame)
+    landmarks: pd.DataFrame = field(default_factory=pd.DataFrame)
     gap_m2: float = 0.0
     overlap_m2: float = 0.0
+    detached_cells: int = 0
+    narrow_cells: int = 0
+    margin_goal_m: float = MARGIN_M
 
     def lines(self) -> list[str]:
         known = self.areas[self.areas["flaeche_bekannt"]]
         err = known["fehler_prozent"].abs()
-        held = int(self.borders["grenzt"].sum())
-        out = [f"{'Stadtbezirk':<20}{'Ziel km²':>10}{'erreicht':>10}{'Fehler':>9}  Quelle der Zielfläche"]
+        out = [f"{'Stadtbezirk':<20}{'Ziel km²':>10}{'erreicht':>10}{'Fehler':>9}{'schmalste Stelle':>18}  Quelle der Zielfläche"]
         for r in self.areas.itertuples():
-            out.append(f"{r.name:<20}{r.ziel_km2:>10.2f}{r.flaeche_km2:>10.2f}{r.fehler_prozent:>8.1f}%  "
+            width = f"{'≥ ' if r.schmalste_m >= 600 else ''}{r.schmalste_m:.0f} m"
+            out.append(f"{r.name:<20}{r.ziel_km2:>10.2f}{r.flaeche_km2:>10.2f}{r.fehler_prozent:>8.1f}%{width:>18}  "
                        f"{'Quelle' if r.flaeche_bekannt else 'Rest nach Einwohnern verteilt'}")
         out.append(f"Bekannte Flächen: Median-Fehler {err.median():.1f} %, größter {err.max():.1f} % "
                    f"({known.loc[err.idxmax(), 'name']}); alle innerhalb ±10 %: {'ja' if err.max() <= 10 else 'nein'}")
-        out.append(f"Genannte Grenzen: {held} von {len(self.borders)} gehalten ({held / len(self.borders):.0%})")
-        for r in self.borders[~self.borders["grenzt"]].itertuples():
-            out.append(f"  nicht gehalten: {r.stadtteil} – {r.neighbour}")
-        out.append("Bezugspunkte und belegte Orte in der eigenen Fläche: alle" + (
-            f" (angeschlossen durch einen {2 * CLAIM_HALF_WIDTH_M:.0f} m breiten Streifen: {', '.join(self.claimed)})"
-            if self.claimed else ""))
+        out.append(f"Schmalste Stelle aller Bezirke (Ausläufer, die über {self.margin_goal_m:.0f} m hinausreichen): "
+                   f"{self.areas['schmalste_m'].min():.0f} m ({self.areas.loc[self.areas['schmalste_m'].idxmin(), 'name']})"
+                   f"{' oder mehr' if self.areas['schmalste_m'].min() >= 600 else ''}; Ziel ≥ {2 * self.margin_goal_m:.0f} m")
+        if len(self.borders):
+            held = int(self.borders["grenzt"].sum())
+            out.append(f"Genannte Grenzen: {held} von {len(self.borders)} gehalten ({held / len(self.borders):.0%})")
+            for r in self.borders[~self.borders["grenzt"]].itertuples():
+                out.append(f"  nicht gehalten: {r.stadtteil} – {r.neighbour}")
+        if len(self.margins):
+            inside = int(self.margins["innen"].sum())
+            out.append(f"Bezugspunkte und belegte Orte in der eigenen Fläche: {inside} von {len(self.margins)}")
+            worst = self.margins.sort_values("abstand_m").iloc[0]
+            below = self.margins[self.margins["abstand_m"] < self.margin_goal_m - 1]
+            out.append(f"Abstand zur nächsten fremden Fläche: kleinster {worst.abstand_m:.0f} m ({worst.ort}, "
+                       f"{worst.stadtteil}); Ziel ≥ {self.margin_goal_m:.0f} m, darunter: {len(below)}")
+            for r in below.sort_values("abstand_m").itertuples():
+                out.append(f"  {r.abstand_m:>5.0f} m  {r.ort} ({r.stadtteil}){' – ' + r.grund if r.grund else ''}")
+        for r in self.lines_held.itertuples():
+            out.append(f"Grenzlinie {r.linie}: {r.stadtteil} ({r.seite}) "
+                       f"{'hält sie' if r.gehalten else f'liegt mit {r.falsche_seite_m2:.0f} m² auf der anderen Seite'}")
+        for r in self.landmarks.itertuples():
+            out.append(f"Rechteck der belegten Orte von {r.stadtteil}: {r.anteil:.0%} als {r.stadtteil} gezeichnet")
+        out.append(f"Abgetrennte Splitter umverteilt: {self.detached_cells} Zellen; zu schmale Ausläufer umverteilt: "
+                   f"{self.narrow_cells} Zellen (je {CELL_M:.0f} × {CELL_M:.0f} m)")
         out.append(f"Lücken zum Stadtumriss {self.gap_m2:.1f} m², Überlappungen {self.overlap_m2:.1f} m²")
         return out
 
 
-def schematic_districts(points: gpd.GeoDataFrame, generators: np.ndarray, outline: BaseGeometry,
-                        targets_km2: np.ndarray, known: np.ndarray, relations: pd.DataFrame | None = None,
-                        places: gpd.GeoDataFrame | None = None) -> tuple[gpd.GeoDataFrame, SchematicReport]:
-    """Power-diagram districts (EPSG:4326) and the report; ``generators`` are EPSG:25832 sites in ``points`` order.
-
-    ``places`` (optional; columns ``stadtteil`` and point geometry) are further
-    sourced places whose district is known; like the reference points they must
-    fall into their district.
-    """
-    metric_points = list(points.to_crs(METRIC_CRS).geometry)
-    anchors = list(enumerate(metric_points))
+def collect_anchors(points: gpd.GeoDataFrame, places: gpd.GeoDataFrame | None = None) -> list[Anchor]:
+    """The reference points and the sourced places with a named district (``stadtteil``), as EPSG:25832 anchors."""
+    index = {name: i for i, name in enumerate(points["name"])}
+    anchors = [Anchor(i, p.x, p.y, f"Bezugspunkt {name}")
+               for i, (name, p) in enumerate(zip(points["name"], points.to_crs(METRIC_CRS).geometry))]
     if places is not None and len(places):
-        index = {name: i for i, name in enumerate(points["name"])}
-        anchors += [(index[p.stadtteil], p.geometry) for p in places.to_crs(METRIC_CRS).itertuples() if p.stadtteil in index]
-    targets = targets_km2 * 1e6
-    weights = fit_weights(generators, targets, outline)
-    cells, claimed = claim_reference_points(power_cells(generators, weights, outline), anchors)
-    if claimed:
-        # The strips add area to the claiming cells and take it from others: fit once more with the
-        # strips counted in, so that the final areas (strips included) meet the targets.
-        before = np.array([c.area for c in power_cells(generators, weights, outline)])
-        gained = np.array([c.area for c in cells]) - before
-        weights = fit_weights(generators, targets - gained, outline, weights)
-        cells, claimed = claim_reference_points(power_cells(generators, weights, outline), anchors)
-    cells = merge_exclaves(cells, metric_points)
-    frame = gpd.GeoDataFrame(
-        {"id": points["id"].to_numpy(), "name": points["name"].to_numpy(), "geometrie": SCHEMATIC,
-         "quelle": "Schematisch: Power-Diagramm (gewichtetes Voronoi) im Stadtumriss BKG VG250, Flächen an die "
-                   "Quellen angepasst (data/SOURCES.md); keine amtlichen Grenzen."},
-        geometry=[shapely.make_valid(c) for c in cells], crs=METRIC_CRS)
-    achieved = frame.area.to_numpy() / 1e6
-    areas = pd.DataFrame({"name": frame["name"], "ziel_km2": targets_km2, "flaeche_km2": achieved,
-                          "fehler_prozent": (achieved - targets_km2) / targets_km2 * 100, "flaeche_bekannt": known})
-    union = shapely.union_all(list(frame.geometry))
-    report = SchematicReport(
-        areas, neighbour_agreement(frame, relations) if relations is not None else pd.DataFrame(columns=["grenzt"]),
-        sorted({frame["name"].iloc[i] for i in claimed}),
-        gap_m2=float(outline.symmetric_difference(union).area), overlap_m2=float(frame.area.sum() - union.area))
-    return frame.to_crs(DISPLAY_CRS), report
+        seen = {(round(a.x, 1), round(a.y, 1), a.district) for a in anchors}
+        for p in places.to_crs(METRIC_CRS).itertuples():
+            if p.stadtteil in index:
+                key = (round(p.geometry.x, 1), round(p.geometry.y, 1), index[p.stadtteil])
+                if key not in seen:
+                    seen.add(key)
+                    anchors.append(Anchor(index[p.stadtteil], p.geometry.x, p.geometry.y, str(p.name)))
+    return anchors
 
 
-def search_generators(points: gpd.GeoDataFrame, outline: BaseGeometry, targets_km2: np.ndarray,
-                      relations: pd.DataFrame, start: np.ndarray | None = None, steps: int = 600,
-                      seed: int = 20261124) -> np.ndarray:
-    """Generator sites (EPSG:25832) found by a seeded local search; slow (minutes), run by ``--search``.
+def margin_limits(anchors: list[Anchor], lines: list[BorderLine], names: list[str],
+                  margin: float = MARGIN_M) -> dict[str, str]:
+    """Why an anchor cannot reach ``margin``: another district's anchor or a border line closer than allowed."""
+    reasons: dict[str, str] = {}
+    for a in anchors:
+        p = Point(a.x, a.y)
+        for b in anchors:
+            # two anchors closer than twice the margin plus a cell each share what lies between them
+            if b.district != a.district and p.distance(Point(b.x, b.y)) < 2 * (margin + CELL_M):
+                reasons[a.label] = (f"{b.label} ({names[b.district]}) liegt {p.distance(Point(b.x, b.y)):.0f} m "
+                                    f"entfernt, möglich ist höchstens die Hälfte abzüglich der Zellstufen")
+        for line in lines:
+            if a.district in line.left | line.right:
+                distance = LineString(line.points).distance(p)
+                if distance < margin:
+                    reasons[a.label] = f"die belegte Linie {line.name} liegt {distance:.0f} m entfernt"
+    return reasons
 
-    Score = stated borders not held + 3 × reference points outside their cell
-    (+10 if an area misses its target by more than 5 %). Each step moves one
-    site (at random, or a stray district's site towards its reference point, or
-    the site of the cell that holds that point away from it), refits the
-    weights and keeps the move if the score does not get worse.
-    """
-    rng = np.random.default_rng(seed)
-    refs = np.array([[p.x, p.y] for p in points.to_crs(METRIC_CRS).geometry])
+
+def prepare(points: gpd.GeoDataFrame, outline: BaseGeometry, places: gpd.GeoDataFrame | None,
+            lines: list[BorderLine], cell: float = CELL_M) -> tuple[Grid, list[Anchor], np.ndarray, np.ndarray]:
+    """Grid, anchors, cells fixed by anchors and cells forbidden by border lines (a line wins over an anchor)."""
+    n = len(points)
+    anchors = collect_anchors(points, places)
+    grid = make_grid(outline, cell)
+    forced = forced_cells(grid, anchors, n)
+    forbidden = forbidden_cells(grid, lines, n)
+    forced[(forced >= 0) & forbidden[np.maximum(forced, 0), np.arange(len(forced))]] = -1
+    return grid, anchors, forced, forbidden
+
+
+def find_generators(points: gpd.GeoDataFrame, generators: np.ndarray, outline: BaseGeometry, targets_km2: np.ndarray,
+                    relations: pd.DataFrame, places: gpd.GeoDataFrame | None = None,
+                    lines: list[BorderLine] | None = None, steps: int = 300) -> tuple[np.ndarray, list[str]]:
+    """``search_generators`` on the shipped inputs: new generator sites (EPSG:25832) and the search log."""
     names = list(points["name"])
     pairs = [(names.index(a), names.index(b)) for a, b in zip(relations["stadtteil"], relations["neighbour"])
              if a in names and b in names]
-    targets = targets_km2 * 1e6
+    # a 50 m raster is fine enough to tell which districts touch, and four times faster
+    grid, anchors, forced, forbidden = prepare(points, outline, places, lines or [], cell=2 * CELL_M)
+    return search_generators(grid, generators, anchors, targets_km2 * 1e6, forced, forbidden, pairs, steps)
 
-    def score(sites, weights):
-        cells = power_cells(sites, weights, outline)
-        if any(c.is_empty for c in cells):
-            return np.inf, []
-        worst = np.max(np.abs(np.array([c.area for c in cells]) - targets) / targets)
-        missing = sum(not cells[a].buffer(1).intersects(cells[b]) for a, b in pairs)
-        stray = [i for i, c in enumerate(cells) if not c.contains(Point(refs[i]))]
-        return missing + 3 * len(stray) + (10 if worst > 0.05 else 0), stray
 
-    sites = refs.copy() if start is None else np.asarray(start, dtype=float).copy()
-    weights = fit_weights(sites, targets, outline)
-    current, stray = score(sites, weights)
-    for _ in range(steps):
+def schematic_districts(points: gpd.GeoDataFrame, generators: np.ndarray, outline: BaseGeometry,
+                        targets_km2: np.ndarray, known: np.ndarray, relations: pd.DataFrame | None = None,
+                        places: gpd.GeoDataFrame | None = None, lines: list[BorderLine] | None = None,
+                        cell: float = CELL_M) -> tuple[gpd.GeoDataFrame, SchematicReport]:
+    """Districts (EPSG:4326) and the report; ``generators`` are EPSG:25832 sites in ``points`` order.
+
+    ``places`` (optional; columns ``stadtteil`` and point geometry) are sourced
+    places whose district is known; ``lines`` are documented border lines.
+    """
+    lines = lines or []
+    names = list(points["name"])
+    n = len(names)
+    grid, anchors, forced, forbidden = prepare(points, outline, places, lines, cell)
+    dist2 = squared_site_distances(grid, generators, anchors)
+    core = outline_core_mask(grid)
+    _, result = fit_assignment(grid, dist2, targets_km2 * 1e6, forced, forbidden, core)
+    shapes = honour_lines(cells_to_polygons(grid, result.labels, outline, n), lines)
+    frame = gpd.GeoDataFrame(
+        {"id": points["id"].to_numpy(), "name": points["name"].to_numpy(), "geometrie": SCHEMATIC,
+         "quelle": "Schematisch: gewichtete Zuordnung zu Generatorpunkten und belegten Orten im Stadtumriss BKG "
+                   "VG250, Flächen an die Quellen angepasst, belegte Orte mit Abstand im eigenen Bezirk, Weser "
+                   "zwischen zwei belegten Brückenpunkten als Grenze (data/SOURCES.md); keine amtlichen Grenzen."},
+        geometry=shapes, crs=METRIC_CRS)
+    achieved = frame.area.to_numpy() / 1e6
+    areas = pd.DataFrame({"name": frame["name"], "ziel_km2": targets_km2, "flaeche_km2": achieved,
+                          "fehler_prozent": (achieved - targets_km2) / targets_km2 * 100, "flaeche_bekannt": known,
+                          "schmalste_m": [narrowest_part_m(s, outline) for s in shapes]})
+    margins = anchor_margins(frame, anchors)
+    reasons = margin_limits(anchors, lines, names)
+    margins["grund"] = [reasons.get(label, "") for label in margins["ort"]]
+    held = [line_respected(frame, line).assign(linie=line.name) for line in lines]
+    union = shapely.union_all(list(frame.geometry))
+    report = SchematicReport(
+        areas, neighbour_agreement(frame, relations) if relations is not None else pd.DataFrame(columns=["grenzt"]),
+        margins, pd.concat(held, ignore_index=True) if held else pd.DataFrame(), landmark_share(frame, anchors),
+        gap_m2=float(outline.symmetric_difference(union).area), overlap_m2=float(frame.area.sum() - union.area),
+        detached_cells=result.detached_cells, narrow_cells=result.narrow_cells)
+    return frame.to_crs(DISPLAY_CRS), report
+
+
+def search_generators(grid: Grid, generators: np.ndarray, anchors: list[Anchor], targets_m2: np.ndarray,
+                      forced: np.ndarray, forbidden: np.ndarray, pairs: list[tuple[int, int]], steps: int = 300,
+                      seed: int = 20261207) -> tuple[np.ndarray, list[str]]:
+    """Generator sites (EPSG:25832) found by a seeded local search, and a log line per accepted move.
+
+    Score = stated borders not held + 3 × districts with a piece over 5 ha cut
+    off from their anchors or with less than 90 % of the rectangle their
+    sourced places span + 10 × the km² of all cut-off pieces + 10 × the share
+    of those rectangles drawn as another district (+10 if an area misses its
+    target by more than 5 %), on the assignment
+    without repairs (fast). Each step moves one site – at random, or a site of a
+    district with cut-off anchors towards them – and keeps the move if the score
+    does not get worse.
+    """
+    rng = np.random.default_rng(seed)
+    n = len(generators)
+    own = [np.array([(a.x, a.y) for a in anchors if a.district == k]) for k in range(n)]
+
+    cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    # the rectangle spanned by a district's sourced places (three or more) should be drawn as that district
+    spans = []
+    for pts in own:
+        if len(pts) >= 3:
+            (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+            c = grid.centres
+            spans.append((c[:, 0] >= x0) & (c[:, 0] <= x1) & (c[:, 1] >= y0) & (c[:, 1] <= y1))
+        else:
+            spans.append(np.zeros(len(grid.centres), dtype=bool))
+
+    def evaluate(sites: np.ndarray, weights: np.ndarray) -> tuple[float, np.ndarray, list[int], np.ndarray]:
+        dist2 = squared_site_distances(grid, sites, anchors, cache.get("last"))
+        for _ in range(60):
+            result = assign(grid, dist2, weights, forced, forbidden, np.zeros(grid.shape, dtype=bool), repair=False)
+            areas = np.bincount(result.labels, weights=grid.areas, minlength=n)
+            error = targets_m2 - areas
+            if np.max(np.abs(error) / targets_m2) < 0.01:
+                break
+            weights = update_weights(grid, weights, result.labels, dist2, areas, targets_m2)
+        worst = float(np.max(np.abs(error) / targets_m2))
+        raster = grid.raster(result.labels)
+        loose = np.array([_loose_cells(raster == k, grid.raster((forced == k).astype(np.int8), fill=0) > 0)
+                          for k in range(n)]) * grid.cell ** 2 / 1e6
+        held = np.array([float(np.mean(result.labels[rect] == k)) if rect.any() else 1.0 for k, rect in enumerate(spans)])
+        stray = [k for k in range(n) if loose[k] > 0.05 or held[k] < 0.9]
+        missing = sum(not _touch(raster, a, b) for a, b in pairs)
+        score = (missing + 3 * len(stray) + 10 * float(loose.sum()) + 10 * float((1 - held).sum())
+                 + (10 if worst > 0.05 else 0))
+        return score, weights, stray, dist2
+
+    sites = np.asarray(generators, dtype=float).copy()
+    current, weights, stray, dist2 = evaluate(sites, np.zeros(n))
+    cache["last"] = (sites, dist2)
+    log = [f"Start: Punktzahl {current:.2f}"]
+    for i in range(steps):
         if current == 0:
             break
         trial = sites.copy()
         if stray and rng.random() < 0.6:
-            i = stray[rng.integers(len(stray))]
-            if rng.random() < 0.5:
-                trial[i] += rng.uniform(0.2, 0.8) * (refs[i] - trial[i])
-            else:
-                holder = next((j for j, c in enumerate(power_cells(sites, weights, outline)) if c.contains(Point(refs[i]))), i)
-                trial[holder] += rng.uniform(0.1, 0.4) * (trial[holder] - refs[i])
+            k = stray[rng.integers(len(stray))]
+            trial[k] += rng.uniform(0.2, 0.8) * (own[k].mean(axis=0) - trial[k])
         else:
-            trial[rng.integers(len(trial))] += rng.normal(0, 400, 2)
-        trial_weights = fit_weights(trial, targets, outline, weights, max_iter=25)
-        trial_score, trial_stray = score(trial, trial_weights)
-        if trial_score <= current:
-            sites, weights, current, stray = trial, trial_weights, trial_score, trial_stray
-    return sites
+            trial[rng.integers(n)] += rng.normal(0, 400, 2)
+        score, trial_weights, trial_stray, trial_dist2 = evaluate(trial, weights.copy())
+        if score <= current:
+            if score < current:
+                log.append(f"Schritt {i}: Punktzahl {score:.2f}")
+            sites, weights, current, stray = trial, trial_weights, score, trial_stray
+            cache["last"] = (sites, trial_dist2)
+    return sites, log
+
+
+def _loose_cells(mask: np.ndarray, forced: np.ndarray) -> int:
+    """Cells of a district outside its main piece: the piece holding most of its anchors' cells (or the largest)."""
+    parts, count = ndimage.label(mask)
+    if count < 2:
+        return 0
+    sizes = np.bincount(parts[mask], minlength=count + 1)
+    held = np.bincount(parts[forced & mask], minlength=count + 1) if (forced & mask).any() else sizes
+    return int(sizes.sum() - sizes[int(np.argmax(held))])
+
+
+def _touch(raster: np.ndarray, a: int, b: int) -> bool:
+    """Do districts ``a`` and ``b`` share a cell edge in ``raster``?"""
+    for x, y in ((raster[:, :-1], raster[:, 1:]), (raster[:-1, :], raster[1:, :])):
+        if (((x == a) & (y == b)) | ((x == b) & (y == a))).any():
+            return True
+    return False
 
 
 def write_generators(path: str | Path, points: gpd.GeoDataFrame, sites: np.ndarray) -> None:

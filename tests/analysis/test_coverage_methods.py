@@ -26,7 +26,7 @@ def test_grid_shares_match_the_buffer_shares_on_the_shipped_data(data, walk_m):
     difference = (grid - buffered).abs()
     assert difference.max() < 0.01, difference.sort_values().tail(3)  # the goal: within 1 percentage point
     # the data has covered and uncovered districts, so this compares more than zeros and ones
-    assert (buffered > 0.05).sum() >= 3 and (buffered < 0.95).sum() >= 3
+    assert (buffered > 0.03).sum() >= 3 and (buffered < 0.95).sum() >= 3
     assert ((grid >= 0) & (grid <= 1)).all()
 
 
