@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +20,7 @@ from geo.dataset import Dataset, LoadedFile
 from geo.formatting import format_number
 from geo.i18n import DEFAULT_LANG, available_languages, html_lang, text_direction
 from geo.render.assets import map_asset_paths
+from geo.render.offer_view import offer_card_html
 
 
 def language_picker() -> None:
@@ -207,6 +209,20 @@ def _print_td(text: str) -> str:
 def print_table(table: pd.DataFrame, caption: str = "") -> None:
     """Put the print version of a ``st.dataframe`` right after it: see :func:`print_table_html`."""
     st.html(print_table_html(table, caption))
+
+
+def print_cards(offers: pd.DataFrame, ui_lang: str, now: datetime) -> None:
+    """Offer cards (``offer_card_html``, every value escaped) that only go on paper, hidden on screen: the rows of
+    a paginated list that are not on the page shown (``app/pages/angebote.py``)."""
+    if len(offers):
+        cards = "".join(offer_card_html(offer, ui_lang, heading_level=2, now=now) for _, offer in offers.iterrows())
+        st.html(f'<div class="qk-print-only qk-print-cards">{cards}</div>')
+
+
+def print_chart(png: bytes, alt: str) -> None:
+    """A chart's static image that only goes on paper, in place of the interactive chart (hidden in print by
+    ``static/qk/qk-print.css``); ``alt`` is escaped."""
+    st.html(f'<div class="qk-print-only qk-print-chart">{png_img_html(png, alt)}</div>')
 
 
 def png_img_html(png: bytes, alt: str) -> str:
