@@ -27,9 +27,12 @@ st.write(tr("liste.einleitung"))
 schematic_notice(data)
 
 shown = filtered_offers(flt)
-if not query_words(flt.text):  # with search words the list keeps the search's order: best match first
+searched = bool(query_words(flt.text))
+if not searched:  # with search words the list keeps the search's order: best match first
     shown = shown.sort_values("name", key=lambda s: s.map(german_sort_key))
 st.markdown(tr("liste.anzahl", n=len(shown)))
+if len(shown) > 1:  # the order the list is in
+    st.caption(tr("liste.sortiert_relevanz" if searched else "liste.sortiert_name"))
 n_unknown = int((shown[UNKNOWN_COLUMN] != "").sum())
 if flt.active_criteria() and n_unknown:
     st.caption(tr("filter.ohne_angabe", n=n_unknown))
