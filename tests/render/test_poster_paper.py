@@ -75,7 +75,8 @@ def fake_rendering(monkeypatch):
 
     calls = []
     for name in ("poster_pdf", "handout_pdf"):
-        monkeypatch.setattr(geo.render.poster, name, lambda *a, _name=name: calls.append((_name, a)) or b"%PDF-1.7\n")
+        monkeypatch.setattr(geo.render.poster, name,
+                            lambda *a, _name=name, **_: calls.append((_name, a)) or b"%PDF-1.7\n")
     return calls
 
 
