@@ -593,6 +593,7 @@ def check_district_upload(
     *,
     assign_offers: OfferAssigner,
     keep_known_names: bool = True,
+    undecided_new: bool = False,
 ) -> DistrictCheck:
     """Check an upload against the app's districts, Sozialatlas and offers.
 
@@ -604,6 +605,8 @@ def check_district_upload(
     used when a name does not match. ``quelle``: where the geometries come from, required to publish.
     ``assign_offers``: the point-in-polygon join (:data:`OfferAssigner`). With ``keep_known_names`` a matched
     district keeps the app's name (the Sozialatlas and offer lists use it); else the upload's spelling is published.
+    With ``undecided_new`` a name without automatic match and without a decision in ``assignments`` is a new
+    district (what the Redaktion's choice shows until the editor picks another), not matched by ``id_column``.
 
     Raises :class:`DataFileError` only if ``name_column`` is not a column of the upload.
     """
@@ -657,6 +660,8 @@ def check_district_upload(
                 target = None
         elif match.matched:
             target = match.district_id
+        elif undecided_new:
+            target = None
         elif upload_id and by_id_matches.get(upload_id) and by_id_matches[upload_id].matched:
             target = by_id_matches[upload_id].district_id
         else:
