@@ -5,6 +5,7 @@ import base64
 import html
 import json
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -67,9 +68,11 @@ COMPONENT_CHUNKS = ("ComponentInstance", "IFrameUtil", "withCalculatedWidth", "u
 """Streamlit frontend chunks (file name before the content hash) loaded lazily for a component frame."""
 
 
-def map_preload_files() -> list[tuple[str, str]]:
+@cache
+def map_preload_files() -> tuple[tuple[str, str], ...]:
     """``(kind, URL relative to the app root)`` of every file a map frame needs: the component's bundle,
-    Streamlit's lazily loaded chunks for component frames, and the map's own scripts and stylesheets."""
+    Streamlit's lazily loaded chunks for component frames, and the map's own scripts and stylesheets.
+    Looked up once per process (the installed packages and ``static/`` do not change while it runs)."""
     import streamlit_folium
 
     bundle = sorted((Path(streamlit_folium.__file__).parent / "frontend" / "build" / "static" / "js").glob("main.*.js"))
@@ -78,7 +81,7 @@ def map_preload_files() -> list[tuple[str, str]]:
     chunks = Path(st.__file__).parent / "static" / "static" / "js"
     files += [("script", f"static/js/{c.name}") for prefix in COMPONENT_CHUNKS for c in sorted(chunks.glob(f"{prefix}.*.js"))[:1]]
     files += [("style" if path.endswith(".css") else "script", f"app/static/{path}") for path in map_asset_paths()]
-    return files
+    return tuple(files)
 
 
 def preload_map_assets() -> None:

@@ -487,3 +487,12 @@ def test_every_file_the_map_page_preloads_exists_on_this_host():
     for _, url in files:
         prefix = next(p for p in roots if url.startswith(p))
         assert (roots[prefix] / url.removeprefix(prefix)).is_file(), url
+
+
+def test_map_preload_list_is_looked_up_once_per_process(monkeypatch):
+    """Every page run puts the list into the page: the folders are searched once, not on every run."""
+    from app.widgets.page import map_preload_files
+
+    first = map_preload_files()
+    monkeypatch.setattr(Path, "glob", lambda *a, **k: pytest.fail("static folders searched again"))
+    assert map_preload_files() == first
