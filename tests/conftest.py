@@ -68,6 +68,22 @@ def loaded_offers(rows: list[dict[str, str]]):
     return loaded.offers
 
 
+EDITOR_PASSWORD = "ein-langes-passwort"
+"""The password of the editors the AppTests create (:func:`geo.store.accounts.add_user`)."""
+
+
+def log_in_app(name: str, password: str = EDITOR_PASSWORD, timeout: float = 90):
+    """An AppTest of the Redaktion page after logging in as ``name`` (no exception; the caller checks the tabs)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app/pages/redaktion.py"), default_timeout=timeout).run()
+    at.text_input[0].set_value(name)
+    at.text_input[1].set_value(password)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
 def xlsx(sheets: dict[str, list[list[object]]] | list[list[object]], edit=None) -> bytes:
     """An XLSX built by openpyxl with the given rows (``None`` = empty cell) per sheet (a list: one sheet
     "Tabelle1"); ``edit(workbook)`` may change more. openpyxl stores formulas without a calculated value."""

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from conftest import NominatimStandIn
+from conftest import EDITOR_PASSWORD as PASSWORD
+from conftest import NominatimStandIn, log_in_app
 from streamlit.testing.v1 import AppTest
 
 from geo.exchange.geocode import REJECTION_LABELS, read_cache
@@ -20,7 +21,6 @@ from geo.i18n import t
 from geo.store.offer_store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "ein-langes-passwort"
 UNTRUSTED = "SKF **fett** <b>Schuldnerberatung</b> [Link](https://example.org)"
 OFFERS = [
     {"id": "caritas", "name": "Caritas Migrationsdienst", "adresse": "Königstraße 13, 32423 Minden",
@@ -93,11 +93,7 @@ def store(env):
 
 
 def logged_in() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app/pages/redaktion.py"), default_timeout=90).run()
-    at.text_input[0].set_value("anna")
-    at.text_input[1].set_value(PASSWORD)
-    at.button[0].click().run()
-    assert not at.exception, at.exception
+    at = log_in_app("anna", PASSWORD)
     assert "Adressen verorten" == t("verorten.tab") in [tab.label for tab in at.tabs]
     return at
 
