@@ -15,6 +15,7 @@ import geopandas as gpd
 import sqlalchemy as sa
 import streamlit as st
 
+from geo.analysis.comparison import ChartValue, charts_png
 from geo.analysis.coverage import coverage_table, gap_grid, grid_cells, straight_line_radius
 from geo.analysis.filters import OfferFilter, apply_filter
 from geo.analysis.join import has_location
@@ -184,6 +185,13 @@ def _poster_bytes(version: str, district_id: str, page_format: str, print_lang: 
     from geo.render.poster import poster_pdf
 
     return poster_pdf(_dataset(version), district_id, page_format, print_lang, base_url, date.fromisoformat(day))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def chart_png(title: str, values: tuple[ChartValue, ...], city: float | None, city_label: str, unit_label: str) -> bytes:
+    """One comparison chart as a static PNG (:func:`geo.analysis.comparison.charts_png`), shared by all sessions:
+    drawing it costs a quarter of a second and the same selection is printed again and again."""
+    return charts_png([(title, list(values), city)], city_label, unit_label=unit_label)
 
 
 def handout_bytes(location: Location, print_lang: str, base_url: str | None, flt: OfferFilter | None = None) -> bytes:

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from geo.config import DATA_DIR, load_settings
+from geo.config import DATA_DIR, HANDLUNGSFELDER, load_settings
 
 DEFAULT_OSM_ENDPOINT = "https://overpass-api.de/api/interpreter"
 
@@ -216,6 +216,27 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+HANDOUT_FLAGS = ("kostenlos", "barrierefrei", "offen", "belegt")
+"""Yes/no filters of the handout command: the URL keys of :mod:`geo.render.urlstate` as options (``--kostenlos``)."""
+
+
+def _handout_filter(args: argparse.Namespace, data):
+    """The handout's filter from the options, read like a link's query (:func:`geo.render.urlstate.params_to_state`),
+    so paper from the command and from the page agree. An unknown Handlungsfeld, target group or district is an
+    error (:class:`~geo.render.poster.PosterError`), not silently dropped as in a link."""
+    from geo.render.poster import PosterError, find_district
+    from geo.render.urlstate import known_values, params_to_state, unknown_values
+
+    params = {key: value for key, value in (("hf", args.hf), ("zg", args.zg), ("sp", args.sp), ("q", args.suche))
+              if value}
+    for key, values in unknown_values(params).items():
+        raise PosterError(f"--{key} „{', '.join(values)}“ gibt es nicht. Möglich: {', '.join(known_values(key))}.")
+    if args.stadtteil:
+        params["st"] = find_district(data.districts, args.stadtteil)
+    params.update({flag: "1" for flag in HANDOUT_FLAGS if getattr(args, flag)})
+    return params_to_state(params).filter
+
+
 def _cmd_poster(args: argparse.Namespace) -> int:
     """``poster``: district poster as PDF; ``handout``: the nearest offers for one location as PDF.
 
@@ -224,8 +245,11 @@ def _cmd_poster(args: argparse.Namespace) -> int:
     a private network): without ``--url``/``QK_OEFFENTLICHE_URL`` naming the public map the command refuses, unless
     ``--ohne-qr`` asks for paper without a QR code.
     """
+    from datetime import datetime
+
     from geo.analysis.location import inside_minden, location_from_url
     from geo.config import load_settings
+    from geo.data.attributes import TIMEZONE
     from geo.data.fileio import write_atomic
     from geo.dataset import load_dataset
     from geo.render.poster import PosterError, handout_pdf, poster_pdf, public_url_problem
@@ -248,7 +272,9 @@ def _cmd_poster(args: argparse.Namespace) -> int:
             location = location_from_url(args.ort)
             if location is None or not inside_minden(location):
                 raise PosterError(f"--ort „{args.ort}“: bitte „Breite,Länge“ eines Punkts in Minden, z. B. 52.289,8.916.")
-            pdf = handout_pdf(data, location, args.lang, url)
+            flt = _handout_filter(args, data)
+            now = datetime.now(TIMEZONE) if flt.jetzt_offen else None
+            pdf = handout_pdf(data, location, args.lang, url, flt=flt, now=now)
     except PosterError as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2
@@ -371,6 +397,19 @@ def build_parser() -> argparse.ArgumentParser:
     handout.add_argument("--lang", default="de")
     handout.add_argument("--url", default=_public_url(), help=url_help)
     handout.add_argument("--ohne-qr", action="store_true", help=no_qr_help)
+    # the filters of the page (and of its links: the same keys as hf=, zg=, sp=, st=, q=, kostenlos=1 …)
+    handout.add_argument("--hf", help="Handlungsfelder, durch Komma getrennt: "
+                                      f"{', '.join(hf.key for hf in HANDLUNGSFELDER)} (Standard: alle)")
+    handout.add_argument("--zg", help="Zielgruppen, durch Komma getrennt: kinder, jugendliche, familien, frauen, "
+                                      "neuzugewanderte, senioren, alle")
+    handout.add_argument("--sp", help="Sprachen wie in den Daten geschrieben, durch Komma getrennt, z. B. Arabisch,Englisch")
+    handout.add_argument("--stadtteil", help="nur Angebote in diesem Stadtteil (Name oder id)")
+    handout.add_argument("--suche", help="Suchwörter wie in der Suche der Seite")
+    handout.add_argument("--kostenlos", action="store_true", help="nur kostenlose Angebote")
+    handout.add_argument("--barrierefrei", action="store_true", help="nur barrierefreie Angebote")
+    handout.add_argument("--offen", action="store_true", help="nur Angebote, die jetzt geöffnet sind")
+    handout.add_argument("--belegt", action="store_true",
+                         help="nur Angebote, die für die gewählten Merkmale eine Angabe haben (ohne „unbekannt“)")
     handout.add_argument("-o", "--output", required=True)
     handout.set_defaults(handler=_cmd_poster)
 

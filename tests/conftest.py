@@ -68,6 +68,60 @@ def loaded_offers(rows: list[dict[str, str]]):
     return loaded.offers
 
 
+EDITOR_PASSWORD = "ein-langes-passwort"
+"""The password of the editors the AppTests create (:func:`geo.store.accounts.add_user`)."""
+
+
+def log_in_app(name: str, password: str = EDITOR_PASSWORD, timeout: float = 90):
+    """An AppTest of the Redaktion page after logging in as ``name`` (no exception; the caller checks the tabs)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app/pages/redaktion.py"), default_timeout=timeout).run()
+    at.text_input[0].set_value(name)
+    at.text_input[1].set_value(password)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def xlsx(sheets: dict[str, list[list[object]]] | list[list[object]], edit=None) -> bytes:
+    """An XLSX built by openpyxl with the given rows (``None`` = empty cell) per sheet (a list: one sheet
+    "Tabelle1"); ``edit(workbook)`` may change more. openpyxl stores formulas without a calculated value."""
+    import io
+
+    import openpyxl
+
+    if isinstance(sheets, list):
+        sheets = {"Tabelle1": sheets}
+    book = openpyxl.Workbook()
+    for index, (name, rows) in enumerate(sheets.items()):
+        sheet = book.active if index == 0 else book.create_sheet()
+        sheet.title = name
+        for row in rows:
+            sheet.append(row)
+    if edit is not None:
+        edit(book)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def rewrite_zip(raw: bytes, changes: dict | None = None, extra: dict[str, bytes] | None = None) -> bytes:
+    """The same ZIP (e.g. an XLSX) with some parts changed (``part → function of its bytes``) and some added."""
+    import io
+    import zipfile
+
+    changes = changes or {}
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            target.writestr(info.filename, changes[info.filename](data) if info.filename in changes else data)
+        for name, data in (extra or {}).items():
+            target.writestr(name, data)
+    return out.getvalue()
+
+
 class FakeServer:
     """A geocoder for tests: answers by the ``street`` parameter (a recorded answer, or an exception to raise) and
     records every call; the transport of :func:`geo.exchange.geocode.geocode_offers`."""

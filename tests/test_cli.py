@@ -6,6 +6,7 @@ The geocoder runs offline against recorded answers (tests/fixtures/nominatim), a
 """
 import csv
 import errno
+import io
 import json
 import os
 import subprocess
@@ -268,3 +269,80 @@ def test_geocode_stopped_after_three_failures_still_exits_1_with_the_summary(geo
     assert code == 1 and len(server.calls) == 3
     assert "Abgebrochen: 3 Fehler in Folge; keine weiteren Anfragen." in out
     assert "Keine Anfrage erfolgreich (3 fehlgeschlagen, siehe HTTP-/Netzfehler)." in out
+
+
+# --------------------------------------------------------------------------- handout: the page's filters as options
+
+@pytest.fixture
+def handout_calls(monkeypatch):
+    """The keyword arguments of every ``handout_pdf`` call (data loaded for real, no PDF rendered)."""
+    calls: list[dict] = []
+
+    def record(data, location, lang="de", base_url=None, **kwargs):
+        calls.append(kwargs)
+        return FAKE_PDF
+
+    monkeypatch.setattr(geo.render.poster, "handout_pdf", record)
+    return calls
+
+
+def test_handout_takes_the_filters_of_the_page_with_the_keys_of_its_links(tmp_path, handout_calls):
+    """Issue 25: the page's handout follows the filters; the command has the same ones, read like a link."""
+    from geo.analysis.filters import OfferFilter
+    from geo.render.urlstate import params_to_state
+
+    assert main([*COMMANDS["handout"], "-o", str(tmp_path / "a.pdf"), "--hf", "bildung,wohnen", "--zg", "kinder",
+                 "--sp", "Arabisch", "--stadtteil", "Bärenkämpen", "--suche", "Kurs", "--kostenlos",
+                 "--barrierefrei", "--belegt"]) == 0
+    expected = params_to_state({"hf": "bildung,wohnen", "zg": "kinder", "sp": "Arabisch", "st": "baerenkaempen",
+                                "q": "Kurs", "kostenlos": "1", "barrierefrei": "1", "belegt": "1"}).filter
+    assert handout_calls[-1] == {"flt": expected, "now": None}
+    assert expected.handlungsfelder == ("Bildung", "Wohnen") and expected.kostenlos and expected.nur_belegt
+    # "jetzt geöffnet" needs the time; without options: every current offer, as before
+    assert main([*COMMANDS["handout"], "-o", str(tmp_path / "b.pdf"), "--offen"]) == 0
+    assert handout_calls[-1]["flt"].jetzt_offen and handout_calls[-1]["now"] is not None
+    assert main([*COMMANDS["handout"], "-o", str(tmp_path / "c.pdf")]) == 0
+    assert handout_calls[-1] == {"flt": OfferFilter(), "now": None}
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--hf", "bildung,sport", "Fehler: --hf „sport“ gibt es nicht. Möglich: zusammenleben, bildung, arbeit, wohnen.\n"),
+    ("--zg", "kids", "Fehler: --zg „kids“ gibt es nicht. Möglich: kinder, jugendliche, familien, frauen, "
+                     "neuzugewanderte, senioren, alle.\n"),
+    ("--stadtteil", "Atlantis", None)])
+def test_handout_names_an_unknown_filter_value_instead_of_ignoring_it(tmp_path, capsys, handout_calls, option, value,
+                                                                         message):
+    assert main([*COMMANDS["handout"], "-o", str(tmp_path / "a.pdf"), option, value]) == 2
+    err = capsys.readouterr().err
+    assert err == message if message else err.startswith("Fehler: ") and "Atlantis" in err
+    assert not handout_calls and not (tmp_path / "a.pdf").exists()
+
+
+def test_handout_help_names_every_key_the_links_know(capsys):
+    from geo.render.urlstate import known_values
+
+    with pytest.raises(SystemExit):
+        main(["handout", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for key in ("hf", "zg"):
+        assert ", ".join(known_values(key)) in text, key
+
+
+def test_handout_command_prints_the_chosen_offers_like_the_page(tmp_path):
+    """The real PDF: the choice in words and only the chosen Handlungsfeld, the same document as the page's."""
+    pypdf = pytest.importorskip("pypdf")
+    from geo.analysis.location import location_from_url
+    from geo.config import load_settings
+    from geo.dataset import load_dataset
+    from geo.render.poster import handout_pdf
+    from geo.render.urlstate import params_to_state
+
+    target = tmp_path / "h.pdf"
+    assert main(["handout", "--ort", "52.289,8.916", "--ohne-qr", "--hf", "bildung", "--kostenlos", "-o",
+                 str(target)]) == 0
+    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(target).pages)
+    assert "Ihre Auswahl: Bildung · kostenlos" in text
+    assert "Bildung" in text and "Wohnen" not in text.replace("Wohnen im", "")
+    page = handout_pdf(load_dataset(load_settings()), location_from_url("52.289,8.916"), "de", None,
+                       flt=params_to_state({"hf": "bildung", "kostenlos": "1"}).filter)
+    assert text == "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(page)).pages)

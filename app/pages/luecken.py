@@ -109,9 +109,11 @@ with st.expander(tr("luecken.methoden_titel")):
     population_dates = sorted(d for d in table["einwohner_stichtag"] if d)
     if population_dates:
         indicator_dates += " " + tr("luecken.einwohner_stichtage", von=population_dates[0], bis=population_dates[-1])
-    st.markdown(tr("luecken.methoden", umweg=format_number(DETOUR_FACTOR, 1, ui_lang), verortet=len(located),
-                   stadtteil=int(precision.get("stadtteil", 0)), strasse=int(precision.get("strasse", 0)),
-                   adresse=int(precision.get("adresse", 0)), ohne_ort=len(offers) - len(located),
+    # each count in the plural form it takes ("1 Angebot hat", "3 Angebote haben")
+    placed = " ".join([tr("luecken.lage_verortet", n=len(located), stadtteil=int(precision.get("stadtteil", 0)),
+                          strasse=int(precision.get("strasse", 0)), adresse=int(precision.get("adresse", 0))),
+                       tr("luecken.lage_ohne_ort", n=len(offers) - len(located))])
+    st.markdown(tr("luecken.methoden", umweg=format_number(DETOUR_FACTOR, 1, ui_lang), lage=placed,
                    raster=format_number(SAMPLE_M, 0, ui_lang), kennzahlen=indicator_dates,
                    grenzen=geometry_note(data.districts, ui_lang)))
 write_view_to_url(flt)

@@ -3,10 +3,18 @@ then the overview of all districts and where each figure comes from."""
 import altair as alt
 import streamlit as st
 
-from app.cache import now
+from app.cache import chart_png, now
 from app.state import lang, tr
 from app.widgets.exports import xlsx_button
-from app.widgets.page import dataset_or_stop, footer, plain_alert, png_img_html, print_table, schematic_notice
+from app.widgets.page import (
+    dataset_or_stop,
+    footer,
+    plain_alert,
+    png_img_html,
+    print_chart,
+    print_table,
+    schematic_notice,
+)
 from geo.analysis.comparison import (
     FOCUS_DISTRICTS,
     MAX_CHOSEN,
@@ -90,6 +98,7 @@ xlsx_button(data, lambda: {tr("export.blatt_vergleich"): records()}, tr("export.
 
 st.header(tr("vergleich.diagramme_titel"))
 st.caption(tr("vergleich.diagramme_hinweis"))
+city_label = tr("vergleich.stadt")
 series = []
 for key in MAP_INDICATORS:
     values, city = chart_values(data.indicators, data.districts, ids, key, ui_lang)
@@ -121,9 +130,10 @@ for title, values, city in series:
     description = f"{title}: " + "; ".join(f"{v.name}: {v.label}" for v in values)
     st.altair_chart(alt.layer(*layers).properties(title=title, height=40 * len(values) + 30, description=description),
                     width="stretch")
+    # on paper the chart as a static image as wide as A4 (the widget prints as a cut, scaled canvas)
+    print_chart(chart_png(title, tuple(values), city, city_label, tr("export.achse_prozent")), description)
     # the same figures as text for screen readers and for reading without the chart
     st.caption(" · ".join(f"{v.name}: {v.label}" for v in values))
-city_label = tr("vergleich.stadt")
 chart_rows = data.indicators[data.indicators["indikator"].isin(MAP_INDICATORS)
                              & data.indicators["stadtteil_id"].isin([*ids, CITY_ID])]
 chart_note = tr("export.diagramm_fuss", einheit="%", datum=today,

@@ -144,8 +144,7 @@ def ask(rows: list[dict], names: dict[str, str], cache_path, url: str, limit: in
 def show_report(run: Run) -> None:
     """What the run did: counts, why it stopped, and every offer without a proposal with its reason."""
     report = run.report
-    st.write(tr("verorten.lauf", gefragt=len(report.asked), cache=len(report.cached),
-                vorschlaege=len(report.used)))
+    st.write(tr("verorten.lauf", n=len(report.asked), cache=len(report.cached), vorschlaege=len(report.used)))
     if report.nothing_answered:
         plain_alert(tr("verorten.nichts_beantwortet"), "error")
     if report.stopped:

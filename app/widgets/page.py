@@ -4,6 +4,8 @@ from __future__ import annotations
 import base64
 import html
 import json
+from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +21,7 @@ from geo.dataset import Dataset, LoadedFile
 from geo.formatting import format_number
 from geo.i18n import DEFAULT_LANG, available_languages, html_lang, text_direction
 from geo.render.assets import map_asset_paths
+from geo.render.offer_view import offer_card_html
 
 
 def language_picker() -> None:
@@ -65,9 +68,11 @@ COMPONENT_CHUNKS = ("ComponentInstance", "IFrameUtil", "withCalculatedWidth", "u
 """Streamlit frontend chunks (file name before the content hash) loaded lazily for a component frame."""
 
 
-def map_preload_files() -> list[tuple[str, str]]:
+@cache
+def map_preload_files() -> tuple[tuple[str, str], ...]:
     """``(kind, URL relative to the app root)`` of every file a map frame needs: the component's bundle,
-    Streamlit's lazily loaded chunks for component frames, and the map's own scripts and stylesheets."""
+    Streamlit's lazily loaded chunks for component frames, and the map's own scripts and stylesheets.
+    Looked up once per process (the installed packages and ``static/`` do not change while it runs)."""
     import streamlit_folium
 
     bundle = sorted((Path(streamlit_folium.__file__).parent / "frontend" / "build" / "static" / "js").glob("main.*.js"))
@@ -76,7 +81,7 @@ def map_preload_files() -> list[tuple[str, str]]:
     chunks = Path(st.__file__).parent / "static" / "static" / "js"
     files += [("script", f"static/js/{c.name}") for prefix in COMPONENT_CHUNKS for c in sorted(chunks.glob(f"{prefix}.*.js"))[:1]]
     files += [("style" if path.endswith(".css") else "script", f"app/static/{path}") for path in map_asset_paths()]
-    return files
+    return tuple(files)
 
 
 def preload_map_assets() -> None:
@@ -207,6 +212,20 @@ def _print_td(text: str) -> str:
 def print_table(table: pd.DataFrame, caption: str = "") -> None:
     """Put the print version of a ``st.dataframe`` right after it: see :func:`print_table_html`."""
     st.html(print_table_html(table, caption))
+
+
+def print_cards(offers: pd.DataFrame, ui_lang: str, now: datetime) -> None:
+    """Offer cards (``offer_card_html``, every value escaped) that only go on paper, hidden on screen: the rows of
+    a paginated list that are not on the page shown (``app/pages/angebote.py``)."""
+    if len(offers):
+        cards = "".join(offer_card_html(offer, ui_lang, heading_level=2, now=now) for _, offer in offers.iterrows())
+        st.html(f'<div class="qk-print-only qk-print-cards">{cards}</div>')
+
+
+def print_chart(png: bytes, alt: str) -> None:
+    """A chart's static image that only goes on paper, in place of the interactive chart (hidden in print by
+    ``static/qk/qk-print.css``); ``alt`` is escaped."""
+    st.html(f'<div class="qk-print-only qk-print-chart">{png_img_html(png, alt)}</div>')
 
 
 def png_img_html(png: bytes, alt: str) -> str:

@@ -127,20 +127,23 @@ def _districts_upload(store: Store, user: User, data: Dataset) -> None:
                                  format_func=lambda c: tr("veroeffentlichen.keine_idspalte") if c is None else c)
     source = st.text_input(tr("veroeffentlichen.quelle_eingabe"), key="qk-pub-quelle-stadtteile",
                            placeholder=tr("veroeffentlichen.quelle_beispiel_stadtteile"))
-    assignments: dict[str, str | None] = {}
+    # One check per run: the editor's choices for names without automatic match are the select boxes' values of the
+    # last run (a name gets a box only when it has no match, so every such key is an unmatched name); a name
+    # without a box yet is a new district, as its box will show ("neu anlegen" first).
+    prefix = f"qk-pub-zu-{read.filename}-"
+    assignments = {key.removeprefix(prefix): None if value == NEW else value
+                   for key, value in st.session_state.items()
+                   if isinstance(key, str) and key.startswith(prefix) and (value == NEW or value in known)}
     check = check_district_upload(read, name_column, data.districts, data.indicators, data.offers,
-                                  id_column=id_column, quelle=source, assign_offers=assign_offers)
+                                  assignments=assignments, id_column=id_column, quelle=source,
+                                  assign_offers=assign_offers, undecided_new=True)
     if check.unmatched:
         st.markdown("**" + tr("veroeffentlichen.zuordnen") + "**")
         for match in check.unmatched:
             options = [NEW, *[i for i, _ in match.suggestions], *[i for i in known if i not in dict(match.suggestions)]]
-            choice = st.selectbox(tr("veroeffentlichen.zuordnen_name", name=match.name), options,
-                                  format_func=lambda i: tr("veroeffentlichen.neu_anlegen") if i == NEW else known[i],
-                                  key=f"qk-pub-zu-{read.filename}-{match.name}")
-            assignments[match.name] = None if choice == NEW else choice
-        check = check_district_upload(read, name_column, data.districts, data.indicators, data.offers,
-                                      assignments=assignments, id_column=id_column, quelle=source,
-                                      assign_offers=assign_offers)
+            st.selectbox(tr("veroeffentlichen.zuordnen_name", name=match.name), options,
+                         format_func=lambda i: tr("veroeffentlichen.neu_anlegen") if i == NEW else known[i],
+                         key=f"{prefix}{match.name}")
     summary = district_summary(check)
     for line in summary:
         st.text(line)

@@ -45,6 +45,7 @@ from geo.data.district_names import NameMatch, match_district_names
 from geo.data.districts import DISTRICT_COLUMNS, districts_from_frame
 from geo.data.outline import read_outline
 from geo.data.problems import DataFileError, Problem
+from geo.data.zipsafety import ZipLimits, ZipRefusal, check_archive, check_member_count
 from geo.formatting import format_number
 from geo.text import slugify
 
@@ -294,15 +295,19 @@ def _zip_layers(raw: bytes, filename: str, folder: Path, notices: list[Problem])
     Shapefiles are the reason for ZIPs; a ZIP without one but with exactly one GeoPackage or GeoJSON (as
     download portals deliver them) is read as that file.
     """
-    # zipfile parses the whole central directory on opening; a cheap count of its entries comes first.
-    if raw.count(b"PK\x01\x02") > MAX_ZIP_MEMBERS:
-        raise _error(filename, _too_many_members(raw.count(b"PK\x01\x02")))
+    limits = ZipLimits(MAX_ZIP_MEMBERS, MAX_UNPACKED_BYTES, MAX_COMPRESSION_RATIO, RATIO_CHECK_MIN_BYTES)
     try:
-        archive = zipfile.ZipFile(io.BytesIO(raw))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
-        raise _error(filename, f"Die ZIP-Datei ist beschädigt und kann nicht geöffnet werden ({exc}).") from exc
-    _check_container(infos, filename)
+        # zipfile parses the whole central directory on opening; a cheap count of its entries comes first.
+        check_member_count(raw, limits)
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(raw))
+            infos = archive.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+            raise _error(filename, f"Die ZIP-Datei ist beschädigt und kann nicht geöffnet werden ({exc}).") from exc
+        # refuse hostile or absurd archives by what they declare, before anything is unpacked
+        check_archive(infos, limits, paths=True)
+    except ZipRefusal as refusal:
+        raise _error(filename, _refusal_message(refusal)) from None
     members = [info for info in infos if not info.is_dir() and not _is_clutter(info.filename)]
     shapefiles = sorted((info for info in members if info.filename.lower().endswith(".shp")),
                         key=lambda info: info.filename)
@@ -331,43 +336,26 @@ def _zip_layers(raw: bytes, filename: str, folder: Path, notices: list[Problem])
                            f"GeoJSON-Datei (enthalten: {listed}). {_EXPECTED}")
 
 
-def _check_container(infos: list[zipfile.ZipInfo], filename: str) -> None:
-    """Refuse hostile or absurd archives by what they declare, before anything is unpacked."""
-    if len(infos) > MAX_ZIP_MEMBERS:
-        raise _error(filename, _too_many_members(len(infos)))
-    total = sum(info.file_size for info in infos)
-    if total > MAX_UNPACKED_BYTES:
-        raise _error(filename, f"Die ZIP-Datei wird entpackt {_mib(total)} MiB groß (höchstens "
-                               f"{_mib(MAX_UNPACKED_BYTES)} MiB); sie wird aus Sicherheitsgründen nicht gelesen.")
-    seen: set[str] = set()
-    for info in infos:
-        if not _safe_member_path(info.filename):
-            raise _error(filename, f"Der Eintrag „{info.filename}“ der ZIP-Datei zeigt aus dem Ordner heraus "
-                                   "(absoluter Pfad oder „..“); die Datei wird aus Sicherheitsgründen nicht gelesen.")
-        key = info.filename.lower()
-        if key in seen:
-            raise _error(filename, f"Der Eintrag „{info.filename}“ kommt in der ZIP-Datei doppelt vor; die Datei "
-                                   "wird nicht gelesen.")
-        seen.add(key)
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > RATIO_CHECK_MIN_BYTES and ratio > MAX_COMPRESSION_RATIO:
-            raise _error(filename, f"Der Eintrag „{info.filename}“ ist {ratio:.0f}-fach gepackt (höchstens "
-                                   f"{MAX_COMPRESSION_RATIO}-fach); die Datei wird aus Sicherheitsgründen nicht "
-                                   "gelesen.")
-        if info.flag_bits & 0x1:
-            raise _error(filename, "Die ZIP-Datei ist mit einem Passwort geschützt; bitte ohne Passwort packen.")
+def _refusal_message(refusal: ZipRefusal) -> str:
+    if refusal.reason == "members":
+        return _too_many_members(refusal.count)
+    if refusal.reason == "unpacked":
+        return (f"Die ZIP-Datei wird entpackt {_mib(refusal.total)} MiB groß (höchstens {_mib(MAX_UNPACKED_BYTES)} "
+                "MiB); sie wird aus Sicherheitsgründen nicht gelesen.")
+    if refusal.reason == "path":
+        return (f"Der Eintrag „{refusal.name}“ der ZIP-Datei zeigt aus dem Ordner heraus (absoluter Pfad oder „..“); "
+                "die Datei wird aus Sicherheitsgründen nicht gelesen.")
+    if refusal.reason == "duplicate":
+        return f"Der Eintrag „{refusal.name}“ kommt in der ZIP-Datei doppelt vor; die Datei wird nicht gelesen."
+    if refusal.reason == "ratio":
+        return (f"Der Eintrag „{refusal.name}“ ist {refusal.ratio:.0f}-fach gepackt (höchstens "
+                f"{MAX_COMPRESSION_RATIO}-fach); die Datei wird aus Sicherheitsgründen nicht gelesen.")
+    return "Die ZIP-Datei ist mit einem Passwort geschützt; bitte ohne Passwort packen."
 
 
 def _too_many_members(count: int) -> str:
     return (f"Die ZIP-Datei hat {format_number(count, 0)} Einträge, höchstens {MAX_ZIP_MEMBERS} werden gelesen (ein "
             "Shapefile sind 4 bis 8 Dateien). Bitte nur die Dateien der Stadtbezirke packen.")
-
-
-def _safe_member_path(name: str) -> bool:
-    """A relative path that stays inside the folder it is unpacked to (Windows separators and drives included)."""
-    path = PurePosixPath(name.replace("\\", "/"))
-    return bool(name) and "\x00" not in name and not path.is_absolute() and ".." not in path.parts \
-        and not (path.parts and ":" in path.parts[0])
 
 
 def _is_clutter(name: str) -> bool:
@@ -593,6 +581,7 @@ def check_district_upload(
     *,
     assign_offers: OfferAssigner,
     keep_known_names: bool = True,
+    undecided_new: bool = False,
 ) -> DistrictCheck:
     """Check an upload against the app's districts, Sozialatlas and offers.
 
@@ -604,6 +593,8 @@ def check_district_upload(
     used when a name does not match. ``quelle``: where the geometries come from, required to publish.
     ``assign_offers``: the point-in-polygon join (:data:`OfferAssigner`). With ``keep_known_names`` a matched
     district keeps the app's name (the Sozialatlas and offer lists use it); else the upload's spelling is published.
+    With ``undecided_new`` a name without automatic match and without a decision in ``assignments`` is a new
+    district (what the Redaktion's choice shows until the editor picks another), not matched by ``id_column``.
 
     Raises :class:`DataFileError` only if ``name_column`` is not a column of the upload.
     """
@@ -657,6 +648,8 @@ def check_district_upload(
                 target = None
         elif match.matched:
             target = match.district_id
+        elif undecided_new:
+            target = None
         elif upload_id and by_id_matches.get(upload_id) and by_id_matches[upload_id].matched:
             target = by_id_matches[upload_id].district_id
         else:

@@ -40,6 +40,7 @@ from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, Shee
 from geo.data.csvtext import binary_kind
 from geo.data.offers import MAX_OFFERS_FILE_BYTES, OFFER_COLUMNS
 from geo.data.problems import DataFileError, Problem
+from geo.data.zipsafety import ZipLimits, ZipRefusal, check_archive, check_member_count
 from geo.formatting import format_number
 from geo.text import search_key, strip_control_chars
 
@@ -229,15 +230,23 @@ class _Unusable(Exception):
     """Raised inside the XML look; turned into a :class:`WorkbookError` with the file name."""
 
 
+def _limits() -> ZipLimits:
+    """The limits of :mod:`geo.data.zipsafety` for a workbook, read when checking (tests lower the constants)."""
+    return ZipLimits(MAX_MEMBERS, MAX_UNPACKED_BYTES, MAX_COMPRESSION_RATIO, RATIO_CHECK_MIN_BYTES)
+
+
 def _open(raw: bytes, filename: str) -> _Opened:
     """Check size, type, container and encryption; refuse with :class:`WorkbookError` before any parsing."""
     if len(raw) > MAX_WORKBOOK_BYTES:
         raise WorkbookError(filename, f"Datei ist {_mib(len(raw))} MiB groß; die App liest höchstens "
                                       f"{_mib(MAX_WORKBOOK_BYTES)} MiB. Bitte die richtige Datei wählen oder die "
                                       "Angebote aufteilen.")
-    if raw.startswith(_ZIP_MAGIC) and raw.count(b"PK\x01\x02") > MAX_MEMBERS:
-        # Counted on the bytes: zipfile would build one object per listed part before we could count them.
-        raise WorkbookError(filename, _too_many_members(raw.count(b"PK\x01\x02")))
+    if raw.startswith(_ZIP_MAGIC):
+        try:
+            # Counted on the bytes: zipfile would build one object per listed part before we could count them.
+            check_member_count(raw, _limits())
+        except ZipRefusal as refusal:
+            raise WorkbookError(filename, _refusal_message(refusal)) from None
     try:
         kind = _kind(raw)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, ValueError, EOFError,
@@ -273,29 +282,29 @@ _ENCRYPTED = ("Datei ist mit einem Passwort geschützt (verschlüsselt) und kann
 
 
 def _check_container(archive: zipfile.ZipFile, filename: str) -> None:
-    """Refuse ZIP bombs, encrypted ZIP parts and ambiguous part names by what the archive declares."""
-    infos = archive.infolist()
-    if len(infos) > MAX_MEMBERS:
-        raise WorkbookError(filename, _too_many_members(len(infos)))
-    total = sum(info.file_size for info in infos)
-    if total > MAX_UNPACKED_BYTES:
-        raise WorkbookError(filename, f"Datei würde entpackt {_mib(total)} MiB groß (höchstens "
-                                      f"{_mib(MAX_UNPACKED_BYTES)} MiB); sie wird aus Sicherheitsgründen nicht "
-                                      "entpackt (mögliche „ZIP-Bombe“).")
-    for info in infos:
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > RATIO_CHECK_MIN_BYTES and ratio > MAX_COMPRESSION_RATIO:
-            raise WorkbookError(filename, f"Der Teil „{info.filename}“ der Datei ist {ratio:.0f}-fach gepackt "
-                                          f"(höchstens {MAX_COMPRESSION_RATIO}-fach); die Datei wird aus "
-                                          "Sicherheitsgründen nicht entpackt (mögliche „ZIP-Bombe“).")
-        if info.flag_bits & 0x1:
-            raise WorkbookError(filename, _ENCRYPTED)
-    # calamine finds parts case-insensitively and with "\" read as "/": two parts that look alike to it
-    # would let us check one and calamine read the other.
-    folded = [info.filename.replace("\\", "/").lower() for info in infos]
-    if len(set(folded)) != len(folded):
-        raise WorkbookError(filename, "Datei ist beschädigt (ein Teil des ZIP-Archivs kommt doppelt vor). Bitte in "
-                                      "Excel oder LibreOffice öffnen und neu speichern.")
+    """Refuse ZIP bombs, encrypted ZIP parts and ambiguous part names by what the archive declares
+    (:func:`geo.data.zipsafety.check_archive`): calamine finds parts case-insensitively and with "\\" read as "/",
+    so two parts that look alike to it would let us check one and calamine read the other."""
+    try:
+        check_archive(archive.infolist(), _limits())
+    except ZipRefusal as refusal:
+        raise WorkbookError(filename, _refusal_message(refusal)) from None
+
+
+def _refusal_message(refusal: ZipRefusal) -> str:
+    if refusal.reason == "members":
+        return _too_many_members(refusal.count)
+    if refusal.reason == "unpacked":
+        return (f"Datei würde entpackt {_mib(refusal.total)} MiB groß (höchstens {_mib(MAX_UNPACKED_BYTES)} MiB); "
+                "sie wird aus Sicherheitsgründen nicht entpackt (mögliche „ZIP-Bombe“).")
+    if refusal.reason == "ratio":
+        return (f"Der Teil „{refusal.name}“ der Datei ist {refusal.ratio:.0f}-fach gepackt (höchstens "
+                f"{MAX_COMPRESSION_RATIO}-fach); die Datei wird aus Sicherheitsgründen nicht entpackt (mögliche "
+                "„ZIP-Bombe“).")
+    if refusal.reason == "encrypted":
+        return _ENCRYPTED
+    return ("Datei ist beschädigt (ein Teil des ZIP-Archivs kommt doppelt vor). Bitte in Excel oder LibreOffice "
+            "öffnen und neu speichern.")
 
 
 def _too_many_members(count: int) -> str:

@@ -313,7 +313,7 @@ def _css(page_size: str, lang: str) -> str:
     html {{ font-family: {FONT_STACK}; font-size: {BODY_PT[page_size]}pt; color: #111; }}
     h1 {{ font-size: 2.2em; margin: 0 0 .2em; }}
     .sub {{ color: #333; margin: 0 0 .6em; }}
-    .map svg {{ width: 100%; height: auto; max-height: {'128mm' if page_size == 'A3' else '140mm'}; }}
+    .map svg {{ width: 100%; height: auto; max-height: {'128mm' if page_size == 'A3' else '88mm'}; }}
     .legend {{ display: flex; flex-wrap: wrap; gap: .3em 1.2em; margin: .3em 0 .8em; }}
     .sw {{ display: inline-block; min-width: 1.4em; text-align: center; color: #fff; font-weight: bold;
            border-radius: 50%; padding: 0 .2em; margin-inline-end: .3em; }}
@@ -335,6 +335,13 @@ def _css(page_size: str, lang: str) -> str:
              break-inside: avoid; }}
     .foot img {{ width: {'35mm' if page_size == 'A3' else '30mm'}; height: {'35mm' if page_size == 'A3' else '30mm'}; }}
     h2 {{ font-size: 1.3em; margin: 1em 0 .3em; break-after: avoid; }}
+    .head {{ display: flex; gap: 1em; align-items: flex-start; }}
+    .head .titles {{ flex: 1 1 0; min-width: 0; }}
+    .head .qr {{ display: flex; gap: .6em; align-items: flex-start; color: #333; overflow-wrap: anywhere;
+                 font-size: {'.96em' if page_size == 'A3' else '.9em'};
+                 flex: 0 0 {'95mm' if page_size == 'A3' else '62mm'}; }}
+    .head .qr img {{ width: {'35mm' if page_size == 'A3' else '26mm'}; height: {'35mm' if page_size == 'A3' else '26mm'};
+                     flex: none; }}
     """
 
 
@@ -377,14 +384,25 @@ def data_dates_html(rows: list[pd.Series], lang: str, today: date) -> str:
     return " ".join(parts)
 
 
-def _footer(lang: str, url: str | None, dates_html: str, districts: gpd.GeoDataFrame) -> str:
-    """Dates, sources, the district geometry's source and – only for a public address (:func:`public_url_problem`)
-    – the QR code with the address written out. A local address is never printed: no QR code then."""
+def _footer(lang: str, url: str | None, dates_html: str, districts: gpd.GeoDataFrame, with_qr: bool = True) -> str:
+    """Dates, sources, the district geometry's source and – with ``with_qr`` and only for a public address
+    (:func:`public_url_problem`) – the QR code with the address written out. A local address is never printed:
+    no QR code then."""
     text = "<br>".join([dates_html, _e(t("poster.quellen", lang)), _geometry_note_html(districts, lang)])
-    if url is None or public_url_problem(url):
+    if not with_qr or url is None or public_url_problem(url):
         return f'<div class="foot"><div>{text}</div></div>'
     return (f'<div class="foot"><img src="{qr_svg(url)}" alt="{_e(t("poster.qr_alt", lang))}">'
             f'<div><strong>{_e(t("poster.qr_text", lang))}</strong><br>{_ltr(url)}<br>{text}</div></div>')
+
+
+def _header(title_html: str, subtitle: str, lang: str, url: str | None) -> str:
+    """The poster's head: title and subtitle, beside them – only for a public address – the QR code with the
+    address written out. At the top, so a poster running onto a second page keeps it on the first."""
+    head = f'<div class="titles"><h1>{title_html}</h1><p class="sub">{_e(subtitle)}</p></div>'
+    if url is not None and not public_url_problem(url):
+        head += (f'<div class="qr"><img src="{qr_svg(url)}" alt="{_e(t("poster.qr_alt", lang))}">'
+                 f'<div><strong>{_e(t("poster.qr_text", lang))}</strong><br>{_ltr(url)}</div></div>')
+    return f'<div class="head">{head}</div>'
 
 
 def _stand_html(row: pd.Series, lang: str) -> str:
@@ -476,8 +494,8 @@ def poster_html(data: Dataset, district_id: str, page_format: str = "A4", lang: 
     today = today or date.today()
     name = data.districts.loc[data.districts["id"] == district_id, "name"].iloc[0]
     numbered = district_offers(data, district_id)
-    parts = [f"<h1>{t_html('poster.titel', lang, stadtteil=_de(name))}</h1>",
-             f'<p class="sub">{_e(t("poster.untertitel", lang))}</p>']
+    url = live_url(base_url, lang, st=district_id) if base_url else None
+    parts = [_header(t_html("poster.titel", lang, stadtteil=_de(name)), t("poster.untertitel", lang), lang, url)]
     nearby = None
     if not numbered:
         nearby = nearby_offers(data, district_id)
@@ -497,8 +515,7 @@ def poster_html(data: Dataset, district_id: str, page_format: str = "A4", lang: 
                                         + " · " + _distance_html(row, lang))
                              for _, row in nearby.iterrows()], lang))
     shown = [n.row for n in numbered] or ([row for _, row in nearby.iterrows()] if nearby is not None else [])
-    url = live_url(base_url, lang, st=district_id) if base_url else None
-    parts.append(_footer(lang, url, data_dates_html(shown, lang, today), data.districts))
+    parts.append(_footer(lang, url, data_dates_html(shown, lang, today), data.districts, with_qr=False))
     return _document(lang, page_format, "".join(parts), t("poster.titel", lang, stadtteil=name))
 
 

@@ -70,6 +70,19 @@ def state_to_params(state: ViewState) -> dict[str, str]:
     return params
 
 
+def unknown_values(params: Mapping[str, str]) -> dict[str, list[str]]:
+    """Per list key (``hf``, ``zg``) the values :func:`params_to_state` would drop as unknown, e.g.
+    ``{"hf": ["sport"]}`` – a link ignores them; a command names them. Empty when all are known."""
+    known = {"hf": list(_HF_BY_KEY), "zg": list(ZIELGRUPPEN)}
+    unknown = {key: [v for v in _split(params.get(key)) if v not in values] for key, values in known.items()}
+    return {key: values for key, values in unknown.items() if values}
+
+
+def known_values(key: str) -> list[str]:
+    """The values a list key (``hf``, ``zg``) knows, in their order."""
+    return list(_HF_BY_KEY) if key == "hf" else list(ZIELGRUPPEN)
+
+
 def params_to_state(params: Mapping[str, str], district_ids: set[str] | None = None,
                     offer_ids: set[str] | None = None) -> ViewState:
     """The view in a link; values that are not known (when the known sets are given) are dropped."""

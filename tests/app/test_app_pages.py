@@ -28,6 +28,22 @@ def run(page: str, **params) -> AppTest:
     return at.run()
 
 
+@pytest.mark.parametrize(("params", "order"), [({}, "liste.sortiert_name"), ({"q": "Deutsch"}, "liste.sortiert_relevanz"),
+                                               ({"q": "Deutsch", "lang": "en"}, "liste.sortiert_relevanz")])
+def test_list_page_says_what_its_list_is_sorted_by(params, order):
+    """Issue 25: with search words the list is in the search's order (best match first), else by name; it says
+    which, right under the count."""
+    from geo.i18n import t
+
+    lang = params.get("lang", "de")
+    at = run("app/pages/angebote.py", **params)
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.caption]
+    assert t(order, lang) in captions, captions
+    other = "liste.sortiert_name" if order == "liste.sortiert_relevanz" else "liste.sortiert_relevanz"
+    assert t(other, lang) not in captions
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_page_runs_without_exception(page):
     at = run(page)
@@ -471,3 +487,12 @@ def test_every_file_the_map_page_preloads_exists_on_this_host():
     for _, url in files:
         prefix = next(p for p in roots if url.startswith(p))
         assert (roots[prefix] / url.removeprefix(prefix)).is_file(), url
+
+
+def test_map_preload_list_is_looked_up_once_per_process(monkeypatch):
+    """Every page run puts the list into the page: the folders are searched once, not on every run."""
+    from app.widgets.page import map_preload_files
+
+    first = map_preload_files()
+    monkeypatch.setattr(Path, "glob", lambda *a, **k: pytest.fail("static folders searched again"))
+    assert map_preload_files() == first

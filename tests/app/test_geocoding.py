@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from conftest import NominatimStandIn
+from conftest import EDITOR_PASSWORD as PASSWORD
+from conftest import NominatimStandIn, log_in_app
 from streamlit.testing.v1 import AppTest
 
 from geo.exchange.geocode import REJECTION_LABELS, read_cache
@@ -20,7 +21,6 @@ from geo.i18n import t
 from geo.store.offer_store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "ein-langes-passwort"
 UNTRUSTED = "SKF **fett** <b>Schuldnerberatung</b> [Link](https://example.org)"
 OFFERS = [
     {"id": "caritas", "name": "Caritas Migrationsdienst", "adresse": "Königstraße 13, 32423 Minden",
@@ -93,11 +93,7 @@ def store(env):
 
 
 def logged_in() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app/pages/redaktion.py"), default_timeout=90).run()
-    at.text_input[0].set_value("anna")
-    at.text_input[1].set_value(PASSWORD)
-    at.button[0].click().run()
-    assert not at.exception, at.exception
+    at = log_in_app("anna", PASSWORD)
     assert "Adressen verorten" == t("verorten.tab") in [tab.label for tab in at.tabs]
     return at
 
@@ -141,6 +137,29 @@ def test_without_a_geocoder_the_tab_says_how_to_switch_it_on(env, store):
     assert not (env / "geocode_cache.csv").exists()
 
 
+def report_script(lang: str) -> None:
+    """A page showing the report of a run that asked the server for one address (AppTest.from_function)."""
+    import streamlit as st
+
+    from app.state import LANG_STATE
+    from app.widgets.geocoding import Run, show_report
+    from geo.exchange.geocode import GeocodeReport
+
+    st.session_state[LANG_STATE] = lang
+    show_report(Run("anna", [], GeocodeReport(asked=["a"], cached=["b"], used={"a": "adresse"}), {}))
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("de", "Letzter Lauf: 1 Adresse beim Server nachgeschlagen; aus dem Zwischenspeicher: 1; Vorschläge: 1."),
+    ("en", "Last run: 1 address looked up on the server; from the cache: 1; proposals: 1."),
+    ("ru", "Последний запуск: 1 адрес запрошен у сервера; из кэша: 1; предложений по местоположению: 1.")])
+def test_the_run_report_says_one_address_in_the_singular(lang, expected):
+    """Issue 25: "1 Adressen beim Server nachgeschlagen" – the count chooses the plural form."""
+    at = AppTest.from_function(report_script, args=(lang,), default_timeout=30).run()
+    assert not at.exception, at.exception
+    assert expected in [m.value for m in at.markdown]
+
+
 def test_ask_review_and_save_the_ticked_proposals(env, store, geocoder):
     at = logged_in()
     intro = [m.value for m in at.markdown if m.value.startswith("5 Angebote mit Adresse haben keine genaue Lage")]
@@ -150,8 +169,8 @@ def test_ask_review_and_save_the_ticked_proposals(env, store, geocoder):
     # one request per distinct address (skf shares caritas's), in the order of the offer ids, through the app's
     # HTTP client
     assert [r["street"] for r in geocoder.requests] == ["Königstraße 13", "Hermannstraße 21", "Hohenzollernring 36"]
-    assert any(m.value.startswith("Letzter Lauf: 3 Adressen beim Server nachgeschlagen, 1 aus dem Zwischenspeicher, "
-                                  "3 Vorschläge") for m in at.markdown)
+    assert "Letzter Lauf: 3 Adressen beim Server nachgeschlagen; aus dem Zwischenspeicher: 1; Vorschläge: 3." in [
+        m.value for m in at.markdown]
     cache = read_cache(env / "geocode_cache.csv")
     assert sorted(cache) == ["Hermannstraße 21, Minden", "Hohenzollernring 36, Minden", "Königstraße 13, 32423 Minden"]
     assert cache["Königstraße 13, 32423 Minden"].source.startswith(geocoder.url + "?street=K%C3%B6nigstra%C3%9Fe+13")

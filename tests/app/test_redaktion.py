@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from conftest import EDITOR_PASSWORD as PASSWORD
+from conftest import log_in_app
 from streamlit.testing.v1 import AppTest
 
 from geo.store.offer_store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "ein-langes-passwort"
 PUBLIC_PAGES = ["streamlit_app.py", "app/pages/karte.py", "app/pages/angebote.py", "app/pages/luecken.py",
                 "app/pages/stadtteile.py", "app/pages/massnahmen.py", "app/pages/drucken.py",
                 "app/pages/datenquellen.py"]
@@ -65,11 +66,7 @@ def run(page: str, **params) -> AppTest:
 
 
 def logged_in(name: str) -> AppTest:
-    at = run("app/pages/redaktion.py")
-    at.text_input[0].set_value(name)
-    at.text_input[1].set_value(PASSWORD)
-    at.button[0].click().run()
-    assert not at.exception, at.exception
+    at = log_in_app(name, PASSWORD)
     assert len(at.tabs) == 8, [e.value for e in at.error]
     return at
 
@@ -311,11 +308,7 @@ def test_a_truncated_store_shows_the_last_good_copy_and_a_notice(editor_env, sto
 
 
 def logged_in_without_tabs(name: str) -> AppTest:
-    at = run("app/pages/redaktion.py")
-    at.text_input[0].set_value(name)
-    at.text_input[1].set_value(PASSWORD)
-    at.button[0].click().run()
-    assert not at.exception, at.exception
+    at = log_in_app(name, PASSWORD)
     assert not at.tabs
     return at
 

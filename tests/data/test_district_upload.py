@@ -485,6 +485,23 @@ def test_id_column_with_the_apps_ids_matches_other_names(current, indicators):
     assert list(result.districts["id"]) == ["baerenkaempen", "koenigstor", "leteln-aminghausen"]
 
 
+def test_undecided_names_are_new_districts_when_asked_also_with_a_matching_id_column(current, indicators):
+    """The Redaktion checks once per run with the editor's choices so far: a name without match and without a
+    choice is a new district there (its box shows "neu anlegen"), also when the id column would match it."""
+    frame = THREE.assign(SID=["baerenkaempen", "koenigstor", "leteln-aminghausen"])
+    result = check(as_upload(frame), current, indicators, id_column="SID", undecided_new=True)
+    assert list(result.districts["id"])[0] == "baerenkaempen"  # matched by its name
+    assert sorted(result.new_names) == ["Koenigstoor", "Leteln"]
+    assert [m.name for m in result.unmatched] == ["Koenigstoor", "Leteln"]
+    # the same as deciding "new" for each, which the page did in a second check
+    decided = check(as_upload(frame), current, indicators, id_column="SID",
+                    assignments={"Koenigstoor": None, "Leteln": None})
+    assert list(decided.districts["id"]) == list(result.districts["id"]) and decided.new_names == result.new_names
+    chosen = check(as_upload(frame), current, indicators, id_column="SID", undecided_new=True,
+                   assignments={"Koenigstoor": "koenigstor"})
+    assert sorted(chosen.new_names) == ["Leteln"]
+
+
 def test_geojson_text_reads_back_identically(tmp_path, current, indicators):
     # Rounding to 7 decimals must not change what read_districts sees; a MultiPolygon stays one.
     frame = official(["Baerenkaempen", "Koenigstoor", "Leteln"],

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
+from conftest import rewrite_zip, xlsx
 from odf.opendocument import OpenDocumentSpreadsheet
 from odf.table import Table, TableCell, TableRow
 from odf.text import P
@@ -59,33 +57,6 @@ def current(districts) -> pd.DataFrame:
 
 def csv_bytes(lines: list[str], encoding: str = "cp1252") -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
-
-
-def xlsx(sheets: dict[str, list[list[object]]] | list[list[object]], edit: Callable | None = None) -> bytes:
-    """An XLSX with the given rows (``None`` = empty cell) per sheet; ``edit(workbook)`` may change more."""
-    if isinstance(sheets, list):
-        sheets = {"Tabelle1": sheets}
-    book = openpyxl.Workbook()
-    for index, (name, rows) in enumerate(sheets.items()):
-        sheet = book.active if index == 0 else book.create_sheet()
-        sheet.title = name
-        for row in rows:
-            sheet.append(row)
-    if edit is not None:
-        edit(book)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def with_sheet_xml(raw: bytes, change: Callable[[bytes], bytes]) -> bytes:
-    """The same XLSX with the first sheet's XML changed (e.g. a formula given the value Excel would store)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            target.writestr(info.filename, change(data) if info.filename == "xl/worksheets/sheet1.xml" else data)
-    return out.getvalue()
 
 
 def ods(rows: list[list[object]], name: str = "Sozialatlas") -> bytes:
@@ -593,8 +564,8 @@ def test_a_workbook_formula_arrives_as_its_stored_value_or_empty(districts, curr
     assert check.notices[0].startswith("1 Zelle mit einer Formel: übernommen wird der zuletzt berechnete Wert, die "
                                        "Formel nicht. 1 davon hat keinen gespeicherten Wert")
 
-    calculated = read_indicator_upload(with_sheet_xml(xlsx(rows), lambda xml: xml.replace(
-        b"<f>1+1</f><v />", b"<f>1+1</f><v>2</v>")), "formel.xlsx")
+    calculated = read_indicator_upload(rewrite_zip(xlsx(rows), {"xl/worksheets/sheet1.xml": lambda xml: xml.replace(
+        b"<f>1+1</f><v />", b"<f>1+1</f><v>2</v>")}), "formel.xlsx")
     check = check_indicator_upload(calculated, suggest_indicator_mapping(LONG_HEADER), districts, current)
     assert check.indicators["wert"].tolist() == ["2"]  # the value Excel stored; nothing is calculated here
     assert check.notices[0] == "1 Zelle mit einer Formel: übernommen wird der zuletzt berechnete Wert, die Formel nicht."

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import openpyxl
 import pytest
+from conftest import rewrite_zip, xlsx
 from odf.opendocument import OpenDocumentSpreadsheet
 from odf.table import CoveredTableCell, Table, TableCell, TableRow
 from odf.text import P
@@ -35,37 +36,6 @@ SHEET1 = "xl/worksheets/sheet1.xml"
 
 
 # --------------------------------------------------------------------------- building workbooks
-
-
-def xlsx(sheets: dict[str, list[list[object]]] | list[list[object]], edit: Callable | None = None) -> bytes:
-    """An XLSX with the given rows (``None`` = empty cell) per sheet; ``edit(workbook)`` may change more."""
-    if isinstance(sheets, list):
-        sheets = {"Tabelle1": sheets}
-    book = openpyxl.Workbook()
-    for index, (name, rows) in enumerate(sheets.items()):
-        sheet = book.active if index == 0 else book.create_sheet()
-        sheet.title = name
-        for row in rows:
-            sheet.append(row)
-    if edit is not None:
-        edit(book)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def rewrite(raw: bytes, changes: dict[str, Callable[[bytes], bytes]] | None = None,
-            extra: dict[str, bytes] | None = None) -> bytes:
-    """The same ZIP with some parts changed (``part → function of its bytes``) and some added."""
-    changes = changes or {}
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            target.writestr(info.filename, changes[info.filename](data) if info.filename in changes else data)
-        for name, data in (extra or {}).items():
-            target.writestr(name, data)
-    return out.getvalue()
 
 
 def replace(old: bytes, new: bytes) -> Callable[[bytes], bytes]:
@@ -223,7 +193,7 @@ def test_formulas_without_a_calculated_value_arrive_empty_and_are_counted():
 def test_formulas_with_a_calculated_value_arrive_as_that_value_never_evaluated():
     raw = xlsx([["Name", "Doppelt", "Leer"], ["A", "=2*3", '=IF(TRUE,"","x")']])
     # As Excel saves it: the last result next to the formula; "" as an empty <v> of type str.
-    raw = rewrite(raw, {SHEET1: lambda data: data.replace(b"<f>2*3</f><v />", b"<f>2*3</f><v>999</v>")
+    raw = rewrite_zip(raw, {SHEET1: lambda data: data.replace(b"<f>2*3</f><v />", b"<f>2*3</f><v>999</v>")
                         .replace(b'<c r="C2"><f>IF(TRUE,"","x")</f><v /></c>',
                                  b'<c r="C2" t="str"><f>IF(TRUE,"","x")</f><v></v></c>')})
     table = read_sheet(raw, "formeln.xlsx")
@@ -232,7 +202,7 @@ def test_formulas_with_a_calculated_value_arrive_as_that_value_never_evaluated()
 
 
 def test_error_values_arrive_empty_with_a_notice():
-    raw = rewrite(xlsx([["Name", "Quote"], ["A", 1]]),
+    raw = rewrite_zip(xlsx([["Name", "Quote"], ["A", 1]]),
                   {SHEET1: replace(b'<c r="B2" t="n"><v>1</v></c>', b'<c r="B2" t="e"><v>#DIV/0!</v></c>')})
     table = read_sheet(raw, "fehler.xlsx")
     assert table.rows == [["A", ""]]
@@ -280,7 +250,7 @@ def test_header_texts_are_made_unique_because_the_mapping_is_keyed_by_them():
 
 def test_control_characters_stored_by_excel_are_removed():
     # Excel stores a control character as _x0001_; calamine decodes it, the reader drops it.
-    raw = rewrite(xlsx([["Name"], ["Sprach-Café"]]), {SHEET1: replace(b"<t>Sprach-Caf", b"<t>_x0001_Sprach-Caf")})
+    raw = rewrite_zip(xlsx([["Name"], ["Sprach-Café"]]), {SHEET1: replace(b"<t>Sprach-Caf", b"<t>_x0001_Sprach-Caf")})
     assert read_sheet(raw, "x.xlsx").rows == [["Sprach-Café"]]
 
 
@@ -378,7 +348,7 @@ def test_cells_without_a_position_are_placed_as_calamine_places_them(no_calamine
     row = "".join(f'<c t="inlineStr"><is><t>{n}</t></is></c>' for n in range(10))
     far = '<row r="1048576"><c t="inlineStr"><is><t>x</t></is></c></row>'
     first_row = b'<row r="1"><c r="A1" t="inlineStr"><is><t>Name</t></is></c></row>'
-    raw = rewrite(xlsx([["Name"]]), {SHEET1: replace(first_row, f"<row>{row}</row>{far}".encode())})
+    raw = rewrite_zip(xlsx([["Name"]]), {SHEET1: replace(first_row, f"<row>{row}</row>{far}".encode())})
     assert "(1.048.576 Zeilen × 10 Spalten)" in refusal(raw)
 
 
@@ -386,23 +356,23 @@ def test_prefixed_or_utf16_sheet_xml_is_looked_at_exactly(no_calamine):
     def far(book):
         book.active["XFD1"] = "vergessen"
 
-    prefixed = rewrite(xlsx([["Name"]], edit=far), {SHEET1: lambda data: data.replace(b"<c ", b"<x:c ").replace(
+    prefixed = rewrite_zip(xlsx([["Name"]], edit=far), {SHEET1: lambda data: data.replace(b"<c ", b"<x:c ").replace(
         b"</c>", b"</x:c>").replace(b"<worksheet ", b'<worksheet xmlns:x="urn:x" ')})
     assert "16.384 Spalten" in refusal(prefixed)
-    utf16 = rewrite(xlsx([["Name"]], edit=far), {SHEET1: lambda data: b"\xff\xfe" + data.decode().replace(
+    utf16 = rewrite_zip(xlsx([["Name"]], edit=far), {SHEET1: lambda data: b"\xff\xfe" + data.decode().replace(
         "<worksheet", '<?xml version="1.0" encoding="UTF-16"?><worksheet', 1).encode("utf-16-le")})
     assert "16.384 Spalten" in refusal(utf16)
 
 
 def test_a_position_hidden_in_another_attribute_does_not_fool_the_fast_look(no_calamine):
-    raw = rewrite(xlsx([["Name", "Ort"]]), {SHEET1: replace(b'<c r="B1" t="inlineStr">',
+    raw = rewrite_zip(xlsx([["Name", "Ort"]]), {SHEET1: replace(b'<c r="B1" t="inlineStr">',
                                                             b'<c x=\'r="B1"\' r="XFD1" t="inlineStr">')})
     assert "hat Einträge in 16.384 Spalten (von Spalte A bis XFD)" in refusal(raw)
 
 
 def test_xml_with_a_document_type_declaration_is_refused(no_calamine):
     # Entity tricks (billion laughs) live in the DTD; spreadsheet XML never has one.
-    raw = rewrite(xlsx([["Name"], ["A"]]), {"xl/workbook.xml": lambda data: b'<!DOCTYPE w [<!ENTITY e "x">]>' + data})
+    raw = rewrite_zip(xlsx([["Name"], ["A"]]), {"xl/workbook.xml": lambda data: b'<!DOCTYPE w [<!ENTITY e "x">]>' + data})
     assert refusal(raw) == ("angebote.xlsx: Datei enthält eine XML-Dokumenttypdeklaration (DTD); das kommt in Tabellen "
                             "nicht vor. Sie wird aus Sicherheitsgründen nicht gelesen.")
 
@@ -507,7 +477,7 @@ def test_password_protected_files_are_refused(no_calamine):
 
 
 def test_an_xlsm_with_macros_is_read_and_nothing_runs():
-    raw = rewrite(xlsx([["Name"], ["Stadtbibliothek"]]), {
+    raw = rewrite_zip(xlsx([["Name"], ["Stadtbibliothek"]]), {
         "[Content_Types].xml": replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
                                        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")},
         extra={"xl/vbaProject.bin": b"Attribute VB_Name = \"Auto_Open\"\nSub Auto_Open(): Shell \"calc\": End Sub"})

@@ -189,6 +189,19 @@ def write_offer_rows(path: Path, rows: list[dict]) -> None:
         writer.writerows({**dict.fromkeys(header, ""), **row} for row in rows)
 
 
+def log_in(page, base_url: str, name: str, password: str) -> None:
+    """Open the Redaktion, log in as ``name`` and wait until the page says so and has settled."""
+    from geo.i18n import t
+
+    page.goto(base_url + "/redaktion")
+    wait_for_app(page)
+    page.get_by_label(t("redaktion.name"), exact=True).fill(name)
+    page.get_by_label(t("redaktion.passwort"), exact=True).fill(password)
+    page.get_by_role("button", name=t("redaktion.anmelden"), exact=True).click()
+    page.get_by_text(f"Angemeldet als {name}").wait_for(state="visible")
+    wait_for_app(page)
+
+
 SETTLED_JS = f"""() => !document.querySelector('[data-testid="stStatusWidget"]')
     && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]')
     && document.querySelectorAll({MAP_IFRAME!r}).length <= 1"""

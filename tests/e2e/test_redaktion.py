@@ -11,6 +11,7 @@ from geo.i18n import t
 from geo.store.accounts import add_user
 from geo.store.offer_store import Store
 
+from .conftest import log_in as log_in_as
 from .conftest import snap, wait_for_app, wait_until
 from .test_browser import assert_clean
 
@@ -40,13 +41,8 @@ def editor_server(server_factory, tmp_path):
 # --- steps ------------------------------------------------------------------------------------------------
 
 def log_in(page, base_url: str, name: str) -> None:
-    page.goto(base_url + "/redaktion")
-    wait_for_app(page)
-    page.get_by_label(t("redaktion.name"), exact=True).fill(name)
-    page.get_by_label(t("redaktion.passwort"), exact=True).fill(PASSWORDS[name])
-    page.get_by_role("button", name=t("redaktion.anmelden"), exact=True).click()
-    page.get_by_text(f"Angemeldet als {name}").wait_for(state="visible")
-    wait_for_app(page)
+    """Log in as one of this module's editors (:data:`PASSWORDS`)."""
+    log_in_as(page, base_url, name, PASSWORDS[name])
 
 
 def open_offer(page, offer_name: str) -> None:

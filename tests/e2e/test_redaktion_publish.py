@@ -16,6 +16,7 @@ from geo.store.accounts import add_user
 from geo.store.offer_store import Store
 
 from .conftest import ROOT, map_frame, snap, wait_for_app, wait_for_map, wait_until
+from .conftest import log_in as log_in_as
 from .test_browser import assert_clean
 
 PASSWORDS = {"paula": "pruefen-ist-wichtig-1", "bernd": "redaktion-ist-wichtig-2"}
@@ -48,13 +49,8 @@ def city_geopackage(path) -> bytes:
 
 
 def log_in(page, base_url: str, name: str) -> None:
-    page.goto(base_url + "/redaktion")
-    wait_for_app(page)
-    page.get_by_label(t("redaktion.name"), exact=True).fill(name)
-    page.get_by_label(t("redaktion.passwort"), exact=True).fill(PASSWORDS[name])
-    page.get_by_role("button", name=t("redaktion.anmelden"), exact=True).click()
-    page.get_by_text(f"Angemeldet als {name}").wait_for(state="visible")
-    wait_for_app(page)
+    """Log in as one of this module's editors (:data:`PASSWORDS`) and open the publishing tab."""
+    log_in_as(page, base_url, name, PASSWORDS[name])
     page.get_by_role("tab", name=t("veroeffentlichen.tab"), exact=True).click()
     wait_for_app(page)
 

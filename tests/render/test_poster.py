@@ -61,8 +61,9 @@ def page_size_mm(pdf: bytes) -> tuple[float, float]:
     return round(float(box.width) / PT_PER_MM), round(float(box.height) / PT_PER_MM)
 
 
-def decoded_qr_codes(pdf: bytes, tmp_path: Path) -> list[str]:
-    """Render every page at 100 dpi with pdftoppm and read the QR codes with zxing-cpp."""
+def decoded_qr_codes(pdf: bytes, tmp_path: Path, last_page: int | None = None) -> list[str]:
+    """Render every page (or the pages up to ``last_page``) at 100 dpi with pdftoppm and read the QR codes with
+    zxing-cpp."""
     zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp (requirements-test.txt) reads the QR code")
     from PIL import Image
 
@@ -70,7 +71,8 @@ def decoded_qr_codes(pdf: bytes, tmp_path: Path) -> list[str]:
         pytest.skip("pdftoppm missing: Debian package poppler-utils (scripts/install.sh --test)")
     source = tmp_path / "doc.pdf"
     source.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", "100", "-png", str(source), str(tmp_path / "page")], check=True)
+    last = ["-l", str(last_page)] if last_page else []
+    subprocess.run(["pdftoppm", "-r", "100", "-png", *last, str(source), str(tmp_path / "page")], check=True)
     texts = []
     for png in sorted(tmp_path.glob("page*.png")):
         texts += [r.text for r in zxingcpp.read_barcodes(Image.open(png))]

@@ -75,7 +75,8 @@ def fake_rendering(monkeypatch):
 
     calls = []
     for name in ("poster_pdf", "handout_pdf"):
-        monkeypatch.setattr(geo.render.poster, name, lambda *a, _name=name: calls.append((_name, a)) or b"%PDF-1.7\n")
+        monkeypatch.setattr(geo.render.poster, name,
+                            lambda *a, _name=name, **_: calls.append((_name, a)) or b"%PDF-1.7\n")
     return calls
 
 
@@ -187,6 +188,44 @@ def test_a3_poster_of_a_small_district_fits_one_page(data):
 
     pdf = poster_pdf(data, "Bärenkämpen", "A3", "de", PUBLIC, TODAY)
     assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == 1
+
+
+@pytest.mark.slow
+def test_a4_poster_of_a_small_district_fits_one_page(data, tmp_path):
+    import pypdf
+    from test_poster import decoded_qr_codes
+
+    pdf = poster_pdf(data, "Bärenkämpen", "A4", "de", PUBLIC, TODAY)
+    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == 1
+    text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    # with everything: every offer, the dates and sources, the QR code
+    for offer in district_offers(data, "baerenkaempen"):
+        assert "".join(str(offer.row["name"]).split()) in "".join(text.split())
+    assert "Gedruckt am 2026-12-01" in text and "Quellen:" in text
+    assert f"{PUBLIC}/?st=baerenkaempen" in decoded_qr_codes(pdf, tmp_path)
+
+
+@pytest.mark.slow
+def test_a4_poster_of_a_busy_district_keeps_title_and_qr_code_on_page_one_and_no_row_is_cut(data, tmp_path):
+    import pypdf
+    from test_poster import decoded_qr_codes
+
+    pdf = poster_pdf(data, "Innenstadt", "A4", "de", PUBLIC, TODAY)
+    pages = [" ".join(page.extract_text().split()) for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+    assert len(pages) >= 2
+    assert pages[0].startswith("Angebote in Innenstadt")
+    assert "Die aktuelle Karte im Internet" in pages[0]
+    assert f"{PUBLIC}/?st=innenstadt" in decoded_qr_codes(pdf, tmp_path, last_page=1)
+    # each row whole on one page: its name and the first and last words of its description on the same page
+    offers = district_offers(data, "innenstadt")
+    assert len(offers) > 15
+    for offer in offers:
+        name = " ".join(str(offer.row["name"]).split())
+        words = str(offer.row["beschreibung_einfach"] or offer.row["beschreibung"]).split()
+        first, last = " ".join(words[:2]), words[min(len(words), 30) - 1]
+        holding = [i for i, page in enumerate(pages) if name[:25] in page]
+        assert len(holding) == 1, (name, holding)
+        assert first in pages[holding[0]] and last.rstrip(".,…") in pages[holding[0]], (name, first, last)
 
 
 # --------------------------------------------------------------------------- offers at one point: a numbered group
