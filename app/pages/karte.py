@@ -11,10 +11,10 @@ from app.widgets.page import (
     data_problem_notice,
     dataset_or_stop,
     footer,
+    html_table,
     list_styles,
     pdf_unavailable,
     plain_alert,
-    print_table,
     schematic_notice,
 )
 from app.widgets.suggestion import suggestion_form
@@ -116,8 +116,8 @@ if offer_id:
 st.header(tr("karte.tabelle_titel", n=len(shown)))
 if len(shown) > MAX_TABLE_ROWS:
     st.caption(tr("karte.tabelle_gekuerzt", n=MAX_TABLE_ROWS, gesamt=len(shown)))
-st.dataframe(offers_table(shown.head(MAX_TABLE_ROWS), ui_lang), hide_index=True, width="stretch")
-print_table(offers_table(shown.head(MAX_TABLE_ROWS), ui_lang))  # on paper: every row, not only the visible ones
+# A plain HTML table (screen and paper), not st.dataframe: the grid's code (about 35 files) held the map back.
+html_table(offers_table(shown.head(MAX_TABLE_ROWS), ui_lang), tr("karte.tabelle_titel", n=len(shown)))
 # Callables: the files are built when someone clicks, not on every visit; their names carry the filter and date.
 name_parts = [*filter_name_parts(flt), now().date().isoformat()]
 col_csv, col_xlsx = st.columns(2)

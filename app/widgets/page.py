@@ -183,19 +183,25 @@ def print_cell(value: object, ui_lang: str) -> str:
     return str(value)
 
 
-def print_table_html(table: pd.DataFrame, caption: str = "") -> str:
-    """``table`` as an escaped HTML ``<table>`` for paper, hidden on screen (``static/qk/qk-print.css``).
+def print_table_html(table: pd.DataFrame, caption: str = "", on_screen: bool = False) -> str:
+    """``table`` as an escaped HTML ``<table>``, every row and column. Cells are data (offer names, values from a
+    file): all escaped.
 
-    ``st.dataframe`` is a canvas grid that prints only the rows and columns scrolled into view; in print it is
-    hidden and this table, with every row and column, is shown instead. Cells are data (offer names, values from a
-    file): all escaped."""
+    Default: for paper only, hidden on screen (``static/qk/qk-print.css``): ``st.dataframe`` is a canvas grid that
+    prints only the rows and columns scrolled into view; in print it is hidden and this table is shown instead.
+    ``on_screen``: the same table shown on screen too, in a scroll box the keyboard can scroll (a region named by
+    ``caption``), and printed in full – in place of a ``st.dataframe`` where that grid's code would cost too much
+    (on the map page it loads about 35 files and delayed the map by most of a second)."""
     ui_lang = lang()
     head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in table.columns)
     body = "".join("<tr>" + "".join(_print_td(print_cell(v, ui_lang)) for v in row) + "</tr>"
                    for row in table.itertuples(index=False, name=None))
     title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return (f'<div class="qk-print-only"><table class="qk-print-table">{title}<thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table></div>")
+    markup = f'<table class="qk-print-table">{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    if on_screen:
+        return (f'<div class="qk-table-box" role="region" tabindex="0" aria-label="{html.escape(caption)}">'
+                f"{markup}</div>")
+    return f'<div class="qk-print-only">{markup}</div>'
 
 
 def _print_td(text: str) -> str:
@@ -207,6 +213,11 @@ def _print_td(text: str) -> str:
 def print_table(table: pd.DataFrame, caption: str = "") -> None:
     """Put the print version of a ``st.dataframe`` right after it: see :func:`print_table_html`."""
     st.html(print_table_html(table, caption))
+
+
+def html_table(table: pd.DataFrame, caption: str) -> None:
+    """``table`` as a plain HTML table on screen and on paper (:func:`print_table_html` with ``on_screen``)."""
+    st.html(print_table_html(table, caption, on_screen=True))
 
 
 def png_img_html(png: bytes, alt: str) -> str:
