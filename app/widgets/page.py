@@ -66,15 +66,15 @@ COMPONENT_CHUNKS = ("ComponentInstance", "IFrameUtil", "withCalculatedWidth", "u
 
 
 def map_preload_files() -> list[tuple[str, str]]:
-    """``(kind, URL relative to the app root)`` of every file a map frame needs: the component's bundle,
-    Streamlit's lazily loaded chunks for component frames, and the map's own scripts and stylesheets."""
-    import streamlit_folium
+    """``(kind, URL relative to the app root)`` of the files a map frame needs that the browser may keep:
+    Streamlit's lazily loaded chunks for component frames, and the map's own scripts and stylesheets.
 
-    bundle = sorted((Path(streamlit_folium.__file__).parent / "frontend" / "build" / "static" / "js").glob("main.*.js"))
-    files = [("script", f"component/streamlit_folium.st_folium/static/js/{b.name}") for b in bundle[:1]]
+    Not the component's bundle (``component/streamlit_folium.st_folium/static/js/main.*.js``): Streamlit sends it
+    with ``Cache-Control: public`` and no validator, so the frame downloaded it a second time anyway, and the
+    preload only took one of the page's six connections while the frame's own chunks waited."""
     # Streamlit's own code for a component frame is a chunk it fetches only when the first component appears
     chunks = Path(st.__file__).parent / "static" / "static" / "js"
-    files += [("script", f"static/js/{c.name}") for prefix in COMPONENT_CHUNKS for c in sorted(chunks.glob(f"{prefix}.*.js"))[:1]]
+    files = [("script", f"static/js/{c.name}") for prefix in COMPONENT_CHUNKS for c in sorted(chunks.glob(f"{prefix}.*.js"))[:1]]
     files += [("style" if path.endswith(".css") else "script", f"app/static/{path}") for path in map_asset_paths()]
     return files
 
