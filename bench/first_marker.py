@@ -2,6 +2,11 @@
 
     .venv/bin/python -m bench.first_marker                  # mitgelieferte Daten und 10.000 synthetische, je 7 Läufe
     .venv/bin/python -m bench.first_marker --repeat 3 --sizes shipped
+    .venv/bin/python -m bench.first_marker --gegen /tmp/alt     # dazu ein anderer Stand, je Runde abwechselnd
+
+``--gegen DIR``: ein zweiter Stand der App (z. B. ``git archive COMMIT | tar -x -C DIR``, dazu ``static/vendor``
+kopiert) läuft gleichzeitig auf einem eigenen Server; je Runde wird erst dieser, dann jener gemessen. Auf einer
+Maschine, deren Last während der Messung schwankt, ist das der verlässlichere Vergleich als zwei Läufe nacheinander.
 
 Je Lauf ein frischer Browser-Kontext (kein Cache, keine Sitzung) gegen einen warmen Server (ein Aufwärmlauf je
 Seite vorab). Gemessen wird im Browser mit ``performance.now()`` ab Navigationsbeginn:
@@ -16,6 +21,7 @@ Die 10.000 Angebote sind SYNTHETISCH (:mod:`bench.synthetic`).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -54,22 +60,21 @@ def first_marker_ms(page) -> float:
     return page.evaluate(MARKER_JS)
 
 
-def measure(base_url: str, repeat: int, browser) -> dict[str, list[float]]:
-    """``repeat`` fresh contexts per page; returns page → milliseconds per run."""
-    runs: dict[str, list[float]] = {"boden": [], "karte": []}
+def measure(base_urls: dict[str, str], repeat: int, browser) -> dict[str, dict[str, list[float]]]:
+    """``repeat`` fresh contexts per page and server, the servers alternating within each round; returns
+    server label → page → milliseconds per run."""
+    runs = {label: {"boden": [], "karte": []} for label in base_urls}
     for index in range(repeat + 1):  # the first round warms the server's caches and is not counted
-        for name, path in (("boden", "/impressum"), ("karte", "/")):
-            context = browser.new_context(viewport={"width": 1366, "height": 900})
-            page = context.new_page()
-            page.goto(base_url + path, wait_until="commit")
-            if name == "boden":
-                value = page.evaluate(FLOOR_JS)
-            else:
-                value = first_marker_ms(page)
-            context.close()
-            if index:
-                runs[name].append(value)
-                print(f"  {name}: {value:.0f} ms", file=sys.stderr)
+        for label, base_url in base_urls.items():
+            for name, path in (("boden", "/impressum"), ("karte", "/")):
+                context = browser.new_context(viewport={"width": 1366, "height": 900})
+                page = context.new_page()
+                page.goto(base_url + path, wait_until="commit")
+                value = page.evaluate(FLOOR_JS) if name == "boden" else first_marker_ms(page)
+                context.close()
+                if index:
+                    runs[label][name].append(value)
+                    print(f"  {label} {name}: {value:.0f} ms", file=sys.stderr)
     return runs
 
 
@@ -89,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--sizes", default="shipped,10000")
+    parser.add_argument("--gegen", type=Path, help="ein zweiter Stand der App, je Runde abwechselnd gemessen")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
@@ -97,14 +103,22 @@ def main(argv: list[str] | None = None) -> int:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium")
         for size in args.sizes.split(","):
             print(f"{size}:", file=sys.stderr)
-            with running_server(offers_file(size, Path(tmp)), name=f"first-marker-{size}") as server:
-                runs = measure(server.base_url, args.repeat, browser)
-            floor, karte = statistics.median(runs["boden"]), statistics.median(runs["karte"])
-            rows.append(f"| {size} | {floor:.0f} (max {max(runs['boden']):.0f}) | {karte:.0f} (max {max(runs['karte']):.0f}) "
-                        f"| {karte - floor:.0f} |")
+            env = offers_file(size, Path(tmp))
+            with contextlib.ExitStack() as servers:
+                base_urls = {"dieser": servers.enter_context(running_server(env, name=f"first-marker-{size}")).base_url}
+                if args.gegen:
+                    base_urls[str(args.gegen)] = servers.enter_context(
+                        running_server(env, name=f"first-marker-{size}-gegen", root=args.gegen)).base_url
+                all_runs = measure(base_urls, args.repeat, browser)
+            for label, runs in all_runs.items():
+                floor, karte = statistics.median(runs["boden"]), statistics.median(runs["karte"])
+                stand = f" | {label}" if args.gegen else ""
+                rows.append(f"| {size}{stand} | {floor:.0f} (max {max(runs['boden']):.0f}) | {karte:.0f} "
+                            f"(max {max(runs['karte']):.0f}) | {karte - floor:.0f} |")
         browser.close()
-    print("| Angebote | Boden: Textseite, ms | Karte: erste Markierung, ms | Karte − Boden, ms |")
-    print("|---|---|---|---|")
+    print(f"| Angebote{' | Stand' if args.gegen else ''} | Boden: Textseite, ms | Karte: erste Markierung, ms "
+          "| Karte − Boden, ms |")
+    print(f"|---|---|---|---|{'---|' if args.gegen else ''}")
     print("\n".join(rows))
     return 0
 
