@@ -15,6 +15,7 @@ import geopandas as gpd
 import sqlalchemy as sa
 import streamlit as st
 
+from app.widgets.mapframe import FrameArgs, frame_args
 from geo.analysis.comparison import ChartValue, charts_png
 from geo.analysis.coverage import coverage_table, gap_grid, grid_cells, straight_line_radius
 from geo.analysis.filters import OfferFilter, apply_filter
@@ -25,7 +26,7 @@ from geo.config import MAX_MAP_MARKERS, Settings, load_settings
 from geo.data.attributes import TIMEZONE
 from geo.data.gazetteer import read_gazetteer
 from geo.dataset import Dataset, load_dataset, open_store
-from geo.render.mapbuild import MapOptions, build_map
+from geo.render.mapbuild import MapFocus, MapOptions, add_focus, build_map
 from geo.store.accounts import StoreThrottle, Throttle
 from geo.store.offer_store import Store, StoreUnavailable
 
@@ -154,6 +155,23 @@ def cached_map(flt: OfferFilter, indicator: str | None, focus_district: str | No
     """
     moment = now() if flt.jetzt_offen else None
     return copy.deepcopy(_built_map(data_version(), flt, moment, indicator, focus_district, ui_lang, locate))
+
+
+def cached_map_frame(flt: OfferFilter, indicator: str | None, focus_district: str | None, ui_lang: str,
+                     locate: bool = False, focus: MapFocus | None = None) -> FrameArgs:
+    """The map frame's arguments (:func:`app.widgets.mapframe.frame_args`) for one filter state and focus, built
+    once for all sessions: a visit sends a cached map without rendering it again (a second with 10,000 offers)."""
+    moment = now() if flt.jetzt_offen else None
+    return _map_frame(data_version(), flt, moment, indicator, focus_district, ui_lang, locate, focus)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _map_frame(version: str, flt: OfferFilter, moment: datetime | None, indicator: str | None,
+               focus_district: str | None, ui_lang: str, locate: bool, focus: MapFocus | None) -> FrameArgs:
+    fmap = copy.deepcopy(_built_map(version, flt, moment, indicator, focus_district, ui_lang, locate))
+    if focus is not None:
+        add_focus(fmap, focus)
+    return frame_args(fmap)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

@@ -76,8 +76,11 @@ class Server:
             return ""
 
 
-def start_server(env: dict[str, str] | None = None, *, startup_timeout: float = 60.0, name: str = "server") -> Server:
-    """Start ``streamlit run streamlit_app.py`` on a free loopback port; return once /_stcore/health says ok."""
+def start_server(env: dict[str, str] | None = None, *, startup_timeout: float = 60.0, name: str = "server",
+                 root: Path | None = None) -> Server:
+    """Start ``streamlit run streamlit_app.py`` on a free loopback port; return once /_stcore/health says ok.
+
+    ``root``: another checkout of the app to run (with this checkout's Python), e.g. an older commit to compare."""
     port = free_port()
     full_env = dict(os.environ)
     # no "File change – rerun?" banner when files are saved while a measurement or browser test runs
@@ -89,7 +92,7 @@ def start_server(env: dict[str, str] | None = None, *, startup_timeout: float = 
     cmd = [python_executable(), "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(cmd, cwd=root or ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}", port, process, log_path)
     deadline = time.monotonic() + startup_timeout
     while time.monotonic() < deadline:

@@ -1,20 +1,20 @@
 """Karte: the resident's page — where am I, what is near me, filtered; offers per Handlungsfeld on the map."""
 import streamlit as st
-from streamlit_folium import st_folium
 
-from app.cache import cached_map, filtered_offers, handout_bytes, now
+from app.cache import cached_map_frame, filtered_offers, handout_bytes, now
 from app.state import chosen_offer, lang, public_url, restore_view_from_url, set_offer, tr, write_view_to_url
 from app.widgets.exports import filter_text, xlsx_button
 from app.widgets.filters import filter_sidebar
 from app.widgets.location import location_box, take_map_click
+from app.widgets.mapframe import map_frame
 from app.widgets.page import (
     data_problem_notice,
     dataset_or_stop,
     footer,
+    html_table,
     list_styles,
     pdf_unavailable,
     plain_alert,
-    print_table,
     schematic_notice,
 )
 from app.widgets.suggestion import suggestion_form
@@ -25,7 +25,7 @@ from geo.config import MAX_MAP_MARKERS, MAX_TABLE_ROWS
 from geo.data.indicators import MAP_INDICATORS
 from geo.exchange.csv_export import offers_csv, offers_table
 from geo.exchange.table_export import export_file_name, filter_name_parts
-from geo.render.mapbuild import MapFocus, add_focus, focus_bounds
+from geo.render.mapbuild import MapFocus, focus_bounds
 from geo.render.offer_view import distance_text, nearest_item_html, offer_card_html, walking_assumption
 
 NEAREST_SHOWN = 10
@@ -63,15 +63,17 @@ nearest = (nearest_offers(shown, here.lon, here.lat, k=None, home_district=distr
            if here is not None else None)
 offer_id = chosen_offer()
 district = flt.stadtteil_ids[0] if flt.stadtteil_ids else None
-fmap = cached_map(flt, indicator or None, district, ui_lang, locate=True)
+focus = None
 if location is not None or offer_id:
     near_points = [(float(r.geometry.y), float(r.geometry.x)) for r in nearest.head(3).itertuples()] if nearest is not None else []
-    add_focus(fmap, MapFocus(
+    focus = MapFocus(
         location=(location.lat, location.lon) if location is not None else None,
         location_label=tr("standort.marker"), offer_id=offer_id,
-        bounds=focus_bounds([(location.lat, location.lon), *near_points]) if location is not None else None))
-# Only clicks come back (they set the location): panning and zooming must not rerun the script.
-result = st_folium(fmap, key="karte", height=520, use_container_width=True, returned_objects=["last_clicked"])
+        bounds=focus_bounds([(location.lat, location.lon), *near_points]) if location is not None else None)
+# Built once per filter and focus for all visitors. Only clicks come back (they set the location): panning and
+# zooming must not rerun the script.
+result = map_frame(cached_map_frame(flt, indicator or None, district, ui_lang, locate=True, focus=focus), key="karte",
+                   height=520, returned_objects=["last_clicked"])
 take_map_click(result)
 st.caption(tr("karte.liste_hinweis"))
 
@@ -114,8 +116,8 @@ if offer_id:
 st.header(tr("karte.tabelle_titel", n=len(shown)))
 if len(shown) > MAX_TABLE_ROWS:
     st.caption(tr("karte.tabelle_gekuerzt", n=MAX_TABLE_ROWS, gesamt=len(shown)))
-st.dataframe(offers_table(shown.head(MAX_TABLE_ROWS), ui_lang), hide_index=True, width="stretch")
-print_table(offers_table(shown.head(MAX_TABLE_ROWS), ui_lang))  # on paper: every row, not only the visible ones
+# A plain HTML table (screen and paper), not st.dataframe: the grid's code (about 35 files) held the map back.
+html_table(offers_table(shown.head(MAX_TABLE_ROWS), ui_lang), tr("karte.tabelle_titel", n=len(shown)))
 # Callables: the files are built when someone clicks, not on every visit; their names carry the filter and date.
 name_parts = [*filter_name_parts(flt), now().date().isoformat()]
 col_csv, col_xlsx = st.columns(2)

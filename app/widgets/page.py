@@ -70,16 +70,16 @@ COMPONENT_CHUNKS = ("ComponentInstance", "IFrameUtil", "withCalculatedWidth", "u
 
 @cache
 def map_preload_files() -> tuple[tuple[str, str], ...]:
-    """``(kind, URL relative to the app root)`` of every file a map frame needs: the component's bundle,
-    Streamlit's lazily loaded chunks for component frames, and the map's own scripts and stylesheets.
-    Looked up once per process (the installed packages and ``static/`` do not change while it runs)."""
-    import streamlit_folium
+    """``(kind, URL relative to the app root)`` of the files a map frame needs that the browser may keep:
+    Streamlit's lazily loaded chunks for component frames, and the map's own scripts and stylesheets. Looked up
+    once per process (the installed packages and ``static/`` do not change while it runs).
 
-    bundle = sorted((Path(streamlit_folium.__file__).parent / "frontend" / "build" / "static" / "js").glob("main.*.js"))
-    files = [("script", f"component/streamlit_folium.st_folium/static/js/{b.name}") for b in bundle[:1]]
+    Not the component's bundle (``component/streamlit_folium.st_folium/static/js/main.*.js``): Streamlit sends it
+    with ``Cache-Control: public`` and no validator, so the frame downloaded it a second time anyway, and the
+    preload only took one of the page's six connections while the frame's own chunks waited."""
     # Streamlit's own code for a component frame is a chunk it fetches only when the first component appears
     chunks = Path(st.__file__).parent / "static" / "static" / "js"
-    files += [("script", f"static/js/{c.name}") for prefix in COMPONENT_CHUNKS for c in sorted(chunks.glob(f"{prefix}.*.js"))[:1]]
+    files = [("script", f"static/js/{c.name}") for prefix in COMPONENT_CHUNKS for c in sorted(chunks.glob(f"{prefix}.*.js"))[:1]]
     files += [("style" if path.endswith(".css") else "script", f"app/static/{path}") for path in map_asset_paths()]
     return tuple(files)
 
@@ -188,19 +188,25 @@ def print_cell(value: object, ui_lang: str) -> str:
     return str(value)
 
 
-def print_table_html(table: pd.DataFrame, caption: str = "") -> str:
-    """``table`` as an escaped HTML ``<table>`` for paper, hidden on screen (``static/qk/qk-print.css``).
+def print_table_html(table: pd.DataFrame, caption: str = "", on_screen: bool = False) -> str:
+    """``table`` as an escaped HTML ``<table>``, every row and column. Cells are data (offer names, values from a
+    file): all escaped.
 
-    ``st.dataframe`` is a canvas grid that prints only the rows and columns scrolled into view; in print it is
-    hidden and this table, with every row and column, is shown instead. Cells are data (offer names, values from a
-    file): all escaped."""
+    Default: for paper only, hidden on screen (``static/qk/qk-print.css``): ``st.dataframe`` is a canvas grid that
+    prints only the rows and columns scrolled into view; in print it is hidden and this table is shown instead.
+    ``on_screen``: the same table shown on screen too, in a scroll box the keyboard can scroll (a region named by
+    ``caption``), and printed in full – in place of a ``st.dataframe`` where that grid's code would cost too much
+    (on the map page it loads about 35 files and delayed the map by most of a second)."""
     ui_lang = lang()
     head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in table.columns)
     body = "".join("<tr>" + "".join(_print_td(print_cell(v, ui_lang)) for v in row) + "</tr>"
                    for row in table.itertuples(index=False, name=None))
     title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return (f'<div class="qk-print-only"><table class="qk-print-table">{title}<thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table></div>")
+    markup = f'<table class="qk-print-table">{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    if on_screen:
+        return (f'<div class="qk-table-box" role="region" tabindex="0" aria-label="{html.escape(caption)}">'
+                f"{markup}</div>")
+    return f'<div class="qk-print-only">{markup}</div>'
 
 
 def _print_td(text: str) -> str:
@@ -226,6 +232,11 @@ def print_chart(png: bytes, alt: str) -> None:
     """A chart's static image that only goes on paper, in place of the interactive chart (hidden in print by
     ``static/qk/qk-print.css``); ``alt`` is escaped."""
     st.html(f'<div class="qk-print-only qk-print-chart">{png_img_html(png, alt)}</div>')
+
+
+def html_table(table: pd.DataFrame, caption: str) -> None:
+    """``table`` as a plain HTML table on screen and on paper (:func:`print_table_html` with ``on_screen``)."""
+    st.html(print_table_html(table, caption, on_screen=True))
 
 
 def png_img_html(png: bytes, alt: str) -> str:

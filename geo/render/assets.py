@@ -53,10 +53,6 @@ VENDOR_ASSETS: tuple[NpmAsset, ...] = (
              "sha512-9nCVg8nUe686+BtPbUT7ALOe/IA+8Mum+rkA8pfPpCkH0WvKevRrH+JMcMTjAoNQKVI0uxrWrLV5w298SS3ESA==",
              {"package/dist/leaflet.featuregroup.subgroup.js": "subgroup/leaflet.featuregroup.subgroup.js",
               "package/LICENSE": "subgroup/LICENSE"}),
-    NpmAsset("jquery", "3.7.1",
-             "sha512-m4avr8yL8kmFN8psrbFFFmB/If14iN5o9nw/NgnnM+kybDJpRsAynV2BsfpTYrTRysYUdADVD7CkUUizgkpLfg==",
-             {"package/dist/jquery.min.js": "jquery/jquery.min.js",
-              "package/LICENSE.txt": "jquery/LICENSE.txt"}),
 )
 
 TEST_ASSETS: tuple[NpmAsset, ...] = (
@@ -67,8 +63,10 @@ TEST_ASSETS: tuple[NpmAsset, ...] = (
 )
 """Only for ``scripts/install.sh --test``; the app never loads them."""
 
-# (name, path below static/) — order matters: Leaflet before its plugins.
-MAP_JS = (("leaflet", "vendor/leaflet/leaflet.js"), ("jquery", "vendor/jquery/jquery.min.js"), ("qk_map", "qk/qk-map.js"))
+# (name, path below static/) — order matters: Leaflet before its plugins. No jQuery: only folium's HTML popups and
+# "objects in front" call $(), and the maps use neither (offer popups are built by qk-map.js); it was 87 KB to load
+# and parse before every map.
+MAP_JS = (("leaflet", "vendor/leaflet/leaflet.js"), ("qk_map", "qk/qk-map.js"))
 MAP_CSS = (("leaflet_css", "vendor/leaflet/leaflet.css"), ("qk_css", "qk/qk.css"))
 CLUSTER_JS = (("markerclusterjs", "vendor/markercluster/leaflet.markercluster.js"),
               ("subgroupjs", "vendor/subgroup/leaflet.featuregroup.subgroup.js"))

@@ -72,12 +72,33 @@ def test_map_page_shows_count_schematic_note_and_a_local_only_map():
     assert "QK.marker" in args["script"]
 
 
+def offers_table_rows(at: AppTest) -> int:
+    """Data rows of the map page's offers table (an HTML table, see the next test)."""
+    tables = [h.proto.body for h in at.get("html") if 'class="qk-table-box"' in h.proto.body]
+    assert len(tables) == 1
+    return tables[0].count("<tr>") - 1  # the heading row
+
+
 def test_map_filter_by_handlungsfeld_reduces_count():
     at = run("app/pages/karte.py")
-    total = len(at.dataframe[0].value)
+    total = offers_table_rows(at)
     at.sidebar.multiselect[0].set_value(["Wohnen"]).run()
     assert not at.exception
-    assert 0 < len(at.dataframe[0].value) < total
+    assert 0 < offers_table_rows(at) < total
+
+
+def test_map_page_table_is_plain_html_with_every_shown_offer():
+    """The offers under the map are a plain HTML table (screen and paper), not st.dataframe: the grid's code
+    (about 35 files, 1.7 MB) delayed the map by most of a second. A scroll box the keyboard can reach, named
+    like the heading; every cell escaped."""
+    at = run("app/pages/karte.py")
+    assert not at.exception, at.exception
+    assert not at.dataframe
+    heading = next(h.value for h in at.header if h.value.startswith("Angezeigte Angebote"))
+    box = next(h.proto.body for h in at.get("html") if 'class="qk-table-box"' in h.proto.body)
+    assert f'role="region" tabindex="0" aria-label="{heading}"' in box
+    assert f"<caption>{heading}</caption>" in box and "qk-print-only" not in box
+    assert offers_table_rows(at) == int(re.search(r"\((\d+)\)", heading).group(1))
 
 
 def test_english_ui_via_query_parameter():
@@ -483,7 +504,9 @@ def test_every_file_the_map_page_preloads_exists_on_this_host():
     roots = {"component/streamlit_folium.st_folium/": Path(streamlit_folium.__file__).parent / "frontend" / "build",
              "static/": Path(st.__file__).parent / "static" / "static", "app/static/": STATIC_DIR}
     files = map_preload_files()
-    assert len(files) == 4 + 1 + 9 and all(kind in ("script", "style") for kind, _ in files)
+    assert len(files) == 4 + 8 and all(kind in ("script", "style") for kind, _ in files)
+    # not the component's bundle: sent without a validator, the frame downloads it again whatever is preloaded
+    assert not [url for _, url in files if "streamlit_folium" in url]
     for _, url in files:
         prefix = next(p for p in roots if url.startswith(p))
         assert (roots[prefix] / url.removeprefix(prefix)).is_file(), url

@@ -64,6 +64,19 @@ def test_all_assets_are_local_and_no_tiles_by_default(two_squares):
     assert "https://cdn" not in html
 
 
+def test_map_loads_no_jquery_and_its_script_never_calls_it(two_squares):
+    """jQuery (87 KB) was loaded and parsed before every map, though only folium's HTML popups and "objects in
+    front" call it: the maps use neither (the choropleth, the focus and the locate button included)."""
+    from geo.render.mapbuild import MapFocus, add_focus
+
+    fmap = add_focus(build_map(two_squares, offers_for(two_squares, ("a", "Kurs", "Bildung")), None,
+                               MapOptions(locate=True)), MapFocus(location=(52.29, 8.91), offer_id="a"))
+    html = render(fmap)
+    links = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert links and not [link for link in links if "jquery" in link.lower()]
+    assert "$(" not in html and "jQuery" not in html
+
+
 def test_tile_server_is_a_setting(two_squares):
     from geo.config import TileSettings
     fmap = build_map(two_squares, offers_for(two_squares), options=MapOptions(tiles=TileSettings("/tiles/{z}/{x}/{y}.png", "© Test")))
