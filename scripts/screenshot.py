@@ -59,14 +59,15 @@ def main(url: str, out: str, phone: bool = False) -> None:
         if phone:
             page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.click()
             page.wait_for_timeout(800)
-        # colour the districts by child poverty
+        # colour the districts by child poverty (the map page; the gap map colours by distance)
         lang = url_lang(url)
         box = page.get_by_label(t("filter.indikator", lang))
-        box.scroll_into_view_if_needed()
-        page.wait_for_timeout(300)
-        box.click()
-        page.get_by_role("option", name=t("indikator.kinderarmut", lang)).click()
-        page.wait_for_timeout(2500)
+        if box.count():
+            box.scroll_into_view_if_needed()
+            page.wait_for_timeout(300)
+            box.click()
+            page.get_by_role("option", name=t("indikator.kinderarmut", lang)).click()
+            page.wait_for_timeout(2500)
         if phone:
             page.keyboard.press("Escape")
             page.locator('[data-testid="stSidebarCollapseButton"] button, [data-testid="stSidebarCollapseButton"]').first.click()
