@@ -72,6 +72,22 @@ EDITOR_PASSWORD = "ein-langes-passwort"
 """The password of the editors the AppTests create (:func:`geo.store.accounts.add_user`)."""
 
 
+def restart_app() -> None:
+    """What a restart of the app forgets: every cached object of the process (store, dataset, maps)."""
+    import streamlit as st
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def fresh_app_cache():
+    """AppTests start and end with an empty cache (``pytestmark = pytest.mark.usefixtures("fresh_app_cache")``)."""
+    restart_app()
+    yield
+    restart_app()
+
+
 def log_in_app(name: str, password: str = EDITOR_PASSWORD, timeout: float = 90):
     """An AppTest of the Redaktion page after logging in as ``name`` (no exception; the caller checks the tabs)."""
     from streamlit.testing.v1 import AppTest

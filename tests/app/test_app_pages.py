@@ -13,12 +13,7 @@ PAGES = ["streamlit_app.py", "app/pages/karte.py", "app/pages/angebote.py", "app
          "app/pages/datenquellen.py"]
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_app_cache")
 
 
 def run(page: str, **params) -> AppTest:

@@ -11,7 +11,6 @@ import csv
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from conftest import EDITOR_PASSWORD as PASSWORD
 from conftest import NominatimStandIn, log_in_app
 from streamlit.testing.v1 import AppTest
@@ -49,16 +48,7 @@ def write_offers(path: Path, rows: list[dict]) -> None:
                           "zuletzt_geprueft": "2026", **row} for row in rows)
 
 
-def restart() -> None:
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    restart()
-    yield
-    restart()
+pytestmark = pytest.mark.usefixtures("fresh_app_cache")
 
 
 @pytest.fixture

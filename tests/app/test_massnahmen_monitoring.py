@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from test_redaktion import editor_env, fresh_cache, html_blocks, logged_in, open_offer, run, save_form, store  # noqa: F401
+import pytest
+from test_redaktion import editor_env, html_blocks, logged_in, open_offer, run, save_form, store  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("fresh_app_cache")
 
 MEASURE = "ikon-6.2-1"
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from conftest import EDITOR_PASSWORD as PASSWORD
-from conftest import log_in_app
+from conftest import log_in_app, restart_app
 from streamlit.testing.v1 import AppTest
 
 from geo.store.offer_store import Store
@@ -23,17 +22,7 @@ SHIPPED_OFFERS = 78
 """Data lines of ``data/angebote.csv``."""
 
 
-def restart() -> None:
-    """What a restart of the app forgets: every cached object of the process (store, dataset, maps)."""
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    restart()
-    yield
-    restart()
+pytestmark = pytest.mark.usefixtures("fresh_app_cache")
 
 
 @pytest.fixture
@@ -284,7 +273,7 @@ def test_a_truncated_store_shows_the_last_good_copy_and_a_notice(editor_env, sto
     database = editor_env / "qk.sqlite"
     with database.open("r+b") as handle:
         handle.truncate(0)
-    restart()
+    restart_app()
 
     at = run("app/pages/karte.py")
     assert not at.exception, at.exception
@@ -378,7 +367,7 @@ def test_the_login_lock_survives_a_restart(editor_env):
         at.text_input[1].set_value("falsches-passwort")
         at.button[0].click().run()
     assert [e.value for e in at.error] == ["Name oder Passwort stimmt nicht."]
-    restart()
+    restart_app()
     again = run("app/pages/redaktion.py")
     again.text_input[0].set_value("anna")
     again.text_input[1].set_value(PASSWORD)
