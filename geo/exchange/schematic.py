@@ -188,7 +188,7 @@ def squared_site_distances(grid: Grid, generators: np.ndarray, anchors: list[Anc
     return out
 
 
-def forced_cells(grid: Grid, anchors: list[Anchor], n: int, margin: float = FORCED_M) -> np.ndarray:
+def forced_cells(grid: Grid, anchors: list[Anchor], margin: float = FORCED_M) -> np.ndarray:
     """District index per cell that must belong to an anchor's district (-1: free): cells within ``margin`` of an
     anchor, the nearest anchor deciding where districts' anchors compete."""
     forced = np.full(len(grid.centres), -1)
@@ -327,18 +327,17 @@ def _give_to_neighbours(grid: Grid, labels: np.ndarray, moved: np.ndarray, cost:
 
 
 def fit_assignment(grid: Grid, dist2: np.ndarray, targets_m2: np.ndarray, forced: np.ndarray, forbidden: np.ndarray,
-                   outline_core: np.ndarray, max_iter: int = 300, tolerance: float = 0.003,
-                   weights: np.ndarray | None = None, home: np.ndarray | None = None) -> tuple[np.ndarray, Assignment]:
+                   outline_core: np.ndarray, max_iter: int = 300, tolerance: float = 0.003) -> tuple[np.ndarray, Assignment]:
     """Weights (m²) and the assignment whose district areas meet ``targets_m2`` within ``tolerance`` (relative), or
     the best seen (``update_weights`` each round; the slow repairs only once the areas are close)."""
     n = len(targets_m2)
-    weights = np.zeros(n) if weights is None else weights.copy()
+    weights = np.zeros(n)
 
     def step(weights: np.ndarray, repair: bool) -> tuple[float, np.ndarray, Assignment]:
         result = assign(grid, dist2, weights, forced, forbidden, outline_core, repair=repair)
         areas = np.bincount(result.labels, weights=grid.areas, minlength=n)
         return (float(np.max(np.abs(targets_m2 - areas) / targets_m2)),
-                update_weights(grid, weights, result.labels, dist2, areas, targets_m2, home=home), result)
+                update_weights(grid, weights, result.labels, dist2, areas, targets_m2), result)
 
     for _ in range(max_iter):
         worst, weights, _ = step(weights, repair=False)
@@ -357,7 +356,7 @@ def fit_assignment(grid: Grid, dist2: np.ndarray, targets_m2: np.ndarray, forced
 
 
 def update_weights(grid: Grid, weights: np.ndarray, labels: np.ndarray, dist2: np.ndarray, areas_m2: np.ndarray,
-                   targets_m2: np.ndarray, relax: float = 0.6, home: np.ndarray | None = None) -> np.ndarray:
+                   targets_m2: np.ndarray, relax: float = 0.6) -> np.ndarray:
     """One damped Newton step towards the target areas (weights and areas in m²).
 
     Raising ``w_k`` by δ moves district *k*'s free border outwards by about
@@ -375,36 +374,7 @@ def update_weights(grid: Grid, weights: np.ndarray, labels: np.ndarray, dist2: n
     idx = np.nonzero(border[grid.rows, grid.cols])[0]
     d = np.sqrt(np.maximum(dist2[labels[idx], idx], grid.cell ** 2))
     slope = np.bincount(labels[idx], weights=grid.cell / (2 * d), minlength=len(weights))
-    return keep_own_sites(weights + relax * (targets_m2 - areas_m2) / np.maximum(slope, 1e-6), dist2, home)
-
-
-def keep_own_sites(weights: np.ndarray, dist2: np.ndarray, home: np.ndarray | None) -> np.ndarray:
-    """Raise weights so that each district wins the cell of its generator (``home``: cell index, -1 outside).
-
-    A power cell whose weight falls too far below its neighbours' no longer
-    holds its own site and drifts away from it – cut off from the district's
-    anchors. Weights stay at least ``w_j - d_j²`` there for every other district *j*.
-    """
-    if home is None:
-        return weights
-    weights = weights.copy()
-    for _ in range(3):
-        for k, cell in enumerate(home):
-            if cell >= 0:
-                others = np.delete(weights - dist2[:, cell], k)
-                weights[k] = max(weights[k], float(others.max()) + 1.0)
-    return weights
-
-
-def home_cells(grid: Grid, sites: np.ndarray) -> np.ndarray:
-    """Index of the cell holding each site (EPSG:25832), -1 for a site outside the grid."""
-    raster = grid.raster(np.arange(len(grid.centres)))
-    cols = np.floor((sites[:, 0] - grid.x0) / grid.cell).astype(int)
-    rows = np.floor((sites[:, 1] - grid.y0) / grid.cell).astype(int)
-    inside = (rows >= 0) & (rows < grid.shape[0]) & (cols >= 0) & (cols < grid.shape[1])
-    out = np.full(len(sites), -1)
-    out[inside] = raster[rows[inside], cols[inside]]
-    return out
+    return weights + relax * (targets_m2 - areas_m2) / np.maximum(slope, 1e-6)
 
 
 def outline_core_mask(grid: Grid, margin: float = MARGIN_M) -> np.ndarray:
@@ -629,7 +599,7 @@ def prepare(points: gpd.GeoDataFrame, outline: BaseGeometry, places: gpd.GeoData
     n = len(points)
     anchors = collect_anchors(points, places)
     grid = make_grid(outline, cell)
-    forced = forced_cells(grid, anchors, n)
+    forced = forced_cells(grid, anchors)
     forbidden = forbidden_cells(grid, lines, n)
     forced[(forced >= 0) & forbidden[np.maximum(forced, 0), np.arange(len(forced))]] = -1
     return grid, anchors, forced, forbidden
@@ -706,6 +676,7 @@ def search_generators(grid: Grid, generators: np.ndarray, anchors: list[Anchor],
     own = [np.array([(a.x, a.y) for a in anchors if a.district == k]) for k in range(n)]
 
     cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    anchored = [grid.raster((forced == k).astype(np.int8), fill=0) > 0 for k in range(n)]  # fixed for the whole search
     # the rectangle spanned by a district's sourced places (three or more) should be drawn as that district
     spans = []
     for pts in own:
@@ -727,8 +698,7 @@ def search_generators(grid: Grid, generators: np.ndarray, anchors: list[Anchor],
             weights = update_weights(grid, weights, result.labels, dist2, areas, targets_m2)
         worst = float(np.max(np.abs(error) / targets_m2))
         raster = grid.raster(result.labels)
-        loose = np.array([_loose_cells(raster == k, grid.raster((forced == k).astype(np.int8), fill=0) > 0)
-                          for k in range(n)]) * grid.cell ** 2 / 1e6
+        loose = np.array([_loose_cells(raster == k, anchored[k]) for k in range(n)]) * grid.cell ** 2 / 1e6
         held = np.array([float(np.mean(result.labels[rect] == k)) if rect.any() else 1.0 for k, rect in enumerate(spans)])
         stray = [k for k in range(n) if loose[k] > 0.05 or held[k] < 0.9]
         missing = sum(not _touch(raster, a, b) for a, b in pairs)

@@ -40,7 +40,7 @@ def _split(weights, anchors=(), lines=(), rect=RECT, sites=SITES):
     grid = make_grid(rect)
     n = len(sites)
     dist2 = squared_site_distances(grid, sites, list(anchors))
-    result = assign(grid, dist2, np.asarray(weights, dtype=float), forced_cells(grid, list(anchors), n),
+    result = assign(grid, dist2, np.asarray(weights, dtype=float), forced_cells(grid, list(anchors)),
                     forbidden_cells(grid, list(lines), n), outline_core_mask(grid))
     return grid, result
 
@@ -84,7 +84,7 @@ def test_an_anchor_keeps_a_disk_of_its_district():
 
 def test_competing_anchors_split_by_the_nearer_one():
     grid = make_grid(RECT)
-    forced = forced_cells(grid, [Anchor(0, 900, 500, "a"), Anchor(1, 1100, 500, "b")], 2)
+    forced = forced_cells(grid, [Anchor(0, 900, 500, "a"), Anchor(1, 1100, 500, "b")])
     row = np.abs(grid.centres[:, 1] - 512.5) < 1
     xs, labels = grid.centres[row, 0], forced[row]
     assert labels[(xs > 725) & (xs < 1000)].tolist() == [0] * 11
