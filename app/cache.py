@@ -15,7 +15,7 @@ import geopandas as gpd
 import sqlalchemy as sa
 import streamlit as st
 
-from app.widgets.mapframe import FrameArgs, frame_args
+from app.widgets.mapframe import MapDocument, map_document
 from geo.analysis.comparison import ChartValue, charts_png
 from geo.analysis.coverage import coverage_table, gap_grid, grid_cells, straight_line_radius
 from geo.analysis.filters import OfferFilter, apply_filter
@@ -26,6 +26,7 @@ from geo.config import MAX_MAP_MARKERS, Settings, load_settings
 from geo.data.attributes import TIMEZONE
 from geo.data.gazetteer import read_gazetteer
 from geo.dataset import Dataset, load_dataset, open_store
+from geo.i18n import t
 from geo.render.mapbuild import MapFocus, MapOptions, add_focus, build_map
 from geo.store.accounts import StoreThrottle, Throttle
 from geo.store.offer_store import Store, StoreUnavailable
@@ -147,7 +148,7 @@ def cached_map(flt: OfferFilter, indicator: str | None, focus_district: str | No
                locate: bool = False) -> folium.Map:
     """The map for one filter state: built once for all sessions, handed out as a copy.
 
-    A copy because ``st_folium`` renames the map's elements in place; a
+    A copy because rendering renames the map's elements in place; a
     second render of the same object then carries both names and the map
     stays blank. Copying the built map costs a fraction of building it
     (marker data is one packed JSON string). With "jetzt geöffnet" the
@@ -158,20 +159,21 @@ def cached_map(flt: OfferFilter, indicator: str | None, focus_district: str | No
 
 
 def cached_map_frame(flt: OfferFilter, indicator: str | None, focus_district: str | None, ui_lang: str,
-                     locate: bool = False, focus: MapFocus | None = None) -> FrameArgs:
-    """The map frame's arguments (:func:`app.widgets.mapframe.frame_args`) for one filter state and focus, built
-    once for all sessions: a visit sends a cached map without rendering it again (a second with 10,000 offers)."""
+                     locate: bool = False, focus: MapFocus | None = None) -> MapDocument:
+    """The map as a finished document (:func:`app.widgets.mapframe.map_document`) for one filter state and focus,
+    built once for all sessions: a visit sends a cached map without rendering it again (a second with 10,000
+    offers)."""
     moment = now() if flt.jetzt_offen else None
     return _map_frame(data_version(), flt, moment, indicator, focus_district, ui_lang, locate, focus)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _map_frame(version: str, flt: OfferFilter, moment: datetime | None, indicator: str | None,
-               focus_district: str | None, ui_lang: str, locate: bool, focus: MapFocus | None) -> FrameArgs:
+               focus_district: str | None, ui_lang: str, locate: bool, focus: MapFocus | None) -> MapDocument:
     fmap = copy.deepcopy(_built_map(version, flt, moment, indicator, focus_district, ui_lang, locate))
     if focus is not None:
         add_focus(fmap, focus)
-    return frame_args(fmap)
+    return map_document(fmap, t("karte.kartenbereich", ui_lang))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

@@ -39,7 +39,7 @@ FLOOR_JS = """() => new Promise(resolve => {
 
 
 MARKER_JS = """() => new Promise((resolve, reject) => {
-    const seen = () => { const frame = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+    const seen = () => { const frame = document.querySelector('iframe.qk-map-frame, iframe[title="streamlit_folium.st_folium"]');
         if (!frame || frame.getBoundingClientRect().height <= 0 || !frame.contentDocument) return false;
         const marker = frame.contentDocument.querySelector('.qk-marker, .qk-cluster');
         if (!marker) return false;

@@ -6,7 +6,7 @@ Without ``--base-url`` a Streamlit server is started on a free loopback port and
 stopped at the end. One headless Chromium (Debian's ``/usr/bin/chromium``), one
 browser context per session, all sessions at once (Playwright async API).
 Every session: load ``/``, wait until offer markers are visible in the
-st_folium iframe, deselect one Handlungsfeld in the sidebar multiselect, wait
+map frame, deselect one Handlungsfeld in the sidebar multiselect, wait
 until the map shows again without that Handlungsfeld (its layer label says
 "(0)" and the pins and clusters stand for exactly the other offers). Prints
 p50/p95 of both times and the error count; exit status 1 on any error or any
@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+MAP_IFRAME = 'iframe.qk-map-frame'
 MARKERS = ".qk-marker, .qk-cluster"
 DESELECT_FIELD = "Wohnen"
 WOHNEN_COLOUR = HANDLUNGSFELD_BY_NAME[DESELECT_FIELD].color
@@ -197,7 +197,7 @@ def hex_to_rgb(colour: str) -> str:
 
 
 MAP_STATE_JS = """() => {
-    // What the map inside the st_folium iframe shows right now.
+    // What the map inside the map frame shows right now.
     const colours = {};
     let represented = 0, pins = 0, clusters = 0;
     for (const e of document.querySelectorAll('.leaflet-marker-pane .qk-marker .qk-pin')) {

@@ -21,7 +21,7 @@ from geo.i18n import t  # noqa: E402 (the repository root goes on the path first
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-MAP = 'iframe[title="streamlit_folium.st_folium"]'
+MAP = 'iframe.qk-map-frame'
 
 
 def url_lang(url: str) -> str:

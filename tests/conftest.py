@@ -88,6 +88,14 @@ def fresh_app_cache():
     restart_app()
 
 
+def map_frames(at) -> list[dict]:
+    """What an AppTest's page sent to each map frame (``app.widgets.mapframe``): ``html`` (the whole map
+    document), ``digest``, ``title``, ``height``, ``report_clicks``."""
+    import json
+
+    return [json.loads(element.proto.json) for element in at.get("bidi_component")]
+
+
 def log_in_app(name: str, password: str = EDITOR_PASSWORD, timeout: float = 90):
     """An AppTest of the Redaktion page after logging in as ``name`` (no exception; the caller checks the tabs)."""
     from streamlit.testing.v1 import AppTest

@@ -70,11 +70,10 @@ if location is not None or offer_id:
         location=(location.lat, location.lon) if location is not None else None,
         location_label=tr("standort.marker"), offer_id=offer_id,
         bounds=focus_bounds([(location.lat, location.lon), *near_points]) if location is not None else None)
-# Built once per filter and focus for all visitors. Only clicks come back (they set the location): panning and
+# Built once per filter and focus for all visitors. Only taps come back (they set the location): panning and
 # zooming must not rerun the script.
-result = map_frame(cached_map_frame(flt, indicator or None, district, ui_lang, locate=True, focus=focus), key="karte",
-                   height=520, returned_objects=["last_clicked"])
-take_map_click(result)
+take_map_click(map_frame(cached_map_frame(flt, indicator or None, district, ui_lang, locate=True, focus=focus),
+                         key="karte", height=520, title=tr("karte.kartenbereich"), report_clicks=True))
 st.caption(tr("karte.liste_hinweis"))
 
 st.header(tr("naehe.titel"))

@@ -2,12 +2,12 @@
 from datetime import date
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from app.cache import cached_map, coverage_for, filtered_offers, now
 from app.state import lang, restore_view_from_url, tr, write_view_to_url
 from app.widgets.exports import filter_text, xlsx_button
 from app.widgets.filters import filter_sidebar
+from app.widgets.mapframe import map_document, map_frame
 from app.widgets.page import data_problem_notice, dataset_or_stop, footer, print_table, schematic_notice
 from geo.analysis.coverage import (
     DEFAULT_CELL_M,
@@ -85,7 +85,7 @@ st.header(tr("luecken.karte_titel"))
 st.caption(tr("luecken.karte_hinweis", zelle=format_number(DEFAULT_CELL_M, 0, ui_lang)))
 district = flt.stadtteil_ids[0] if flt.stadtteil_ids else None
 fmap = add_gap_layer(cached_map(flt, None, district, ui_lang), grid, radius, names, ui_lang)
-st_folium(fmap, key="luecken", height=560, use_container_width=True, returned_objects=[])
+map_frame(map_document(fmap, tr("karte.kartenbereich")), key="luecken", height=560, title=tr("karte.kartenbereich"))
 
 fields = flt.handlungsfelder or tuple(hf.name for hf in HANDLUNGSFELDER)
 selection = (", ".join(tr(f"handlungsfeld.{HANDLUNGSFELD_BY_NAME[f].key}") for f in fields)

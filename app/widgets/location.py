@@ -12,7 +12,6 @@ from geo.analysis.location import Location, inside_minden, location_from_place, 
 _PLACE = "f_ort"
 _PLACE_PROBLEM = "qk_place_problem"
 _CLEAR_PLACE = "qk_clear_place"
-_LAST_CLICK = "qk_last_click"
 
 def _place_chosen() -> None:
     """Callback of the place search: a gazetteer entry, or free text resolved with the tolerant search."""
@@ -79,12 +78,11 @@ def location_box() -> Location | None:
     return location
 
 
-def take_map_click(result: dict | None) -> None:
-    """A new click on the map (or the browser's location, sent as a click) becomes the location."""
-    clicked = (result or {}).get("last_clicked")
-    if not clicked or clicked == st.session_state.get(_LAST_CLICK):
+def take_map_click(clicked: dict | None) -> None:
+    """A tap on the map (or the browser's location, sent as a tap), ``{"lat": …, "lng": …}`` in the run it
+    started, becomes the location."""
+    if not clicked:
         return
-    st.session_state[_LAST_CLICK] = clicked
     location = Location(float(clicked["lat"]), float(clicked["lng"]), "karte")
     if not inside_minden(location):
         st.session_state[_PLACE_PROBLEM] = None

@@ -1,86 +1,74 @@
-"""The map frame: streamlit-folium's component, fed with arguments that are built once per map and shared.
+"""The map frame: a folium map as one finished HTML document, shown in an iframe by a small Streamlit component.
 
-``st_folium`` turns the folium map into the frame's arguments (HTML, header, Leaflet script, asset links) on every
-script run: with 10,000 offers that is a second of server time per visit, and with the shipped data it still
-delays the map's delta behind the rest of the page. :func:`frame_args` does the same steps once (the cache in
-:mod:`app.cache` keeps the result), and :func:`map_frame` hands them to the same component – the browser gets
-exactly what ``st_folium`` would send (``tests/app/test_mapframe.py`` compares the two).
+:func:`map_document` renders the map once (the cache in :mod:`app.cache` keeps the result for every visitor);
+:func:`map_frame` hands it to the component in ``static/qk/qk-frame.js``, which writes it into an iframe's
+``srcdoc`` and reports taps on the map back. streamlit-folium's component did the same job with a detour that
+cost most of a second before the first marker: its frame loaded its own page and a 225 KB React bundle, waited for
+the arguments by message, then fetched Leaflet and the plugins one after another (``bench/README.md``).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
 from dataclasses import dataclass
+from functools import cache
+from html import escape
 
 import folium
 import streamlit as st
-import streamlit_folium
+
+from geo.config import STATIC_DIR
+
+COMPONENT_NAME = "qk_map_frame"
+FRAME_CLASS = "qk-map-frame"
+"""CSS class of the iframe that holds the map (tests and bench find the map by it)."""
 
 
 @dataclass(frozen=True)
-class FrameArgs:
-    """What the component needs from one map (see ``streamlit_folium.st_folium``); read-only, shared."""
+class MapDocument:
+    """One map as a standalone HTML document; read-only, shared by all sessions."""
 
-    script: str
-    header: str
     html: str
+    """The whole document. Asset links are relative to the app root (the component sets ``<base>``)."""
     map_id: str
-    css_links: tuple[str, ...]
-    js_links: tuple[str, ...]
-    bounds: list
-    zoom: object
-    script_hash: str
-    """``streamlit_folium.generate_js_hash`` of the script (without the widget key)."""
+    """The Leaflet map's variable name in the document."""
+    digest: str
+    """SHA-1 of ``html``: the browser replaces its frame only when this changes."""
 
 
-def frame_args(fmap: folium.Map) -> FrameArgs:
-    """The component's arguments for ``fmap``, as ``st_folium`` computes them (it renames ``fmap``'s elements in
-    place: pass a map that is not used again)."""
-    fmap.get_root().render()
-    fmap.render()
-    html = streamlit_folium._get_html(fmap)
-    header = streamlit_folium._get_header(fmap)
-    script = streamlit_folium._get_map_string(fmap)
-    css: list[str] = []
-    js: list[str] = []
-    for element in _walk(fmap):
-        css.extend(href for _, href in getattr(element, "default_css", []))
-        js.extend(src for _, src in getattr(element, "default_js", []))
-    return FrameArgs(script=script, header=header, html=html, map_id=streamlit_folium.get_full_id(fmap),
-                     css_links=tuple(dict.fromkeys(css)), js_links=tuple(dict.fromkeys(js)),
-                     bounds=fmap.get_bounds(), zoom=fmap.options.get("zoom"),
-                     script_hash=streamlit_folium.generate_js_hash(script, None, False))
+def map_document(fmap: folium.Map, title: str) -> MapDocument:
+    """``fmap`` rendered as a standalone document titled ``title`` whose last script hands the Leaflet map to the
+    frame's owner (for tap-to-locate). Renders ``fmap`` in place: pass a map that is not used again."""
+    html = fmap.get_root().render().replace("<head>", f"<head>\n<title>{escape(title)}</title>", 1)
+    map_id = fmap.get_name()
+    # window.frameElement is the iframe in the page (same origin: srcdoc); outside a frame nothing happens.
+    # window.map: the one name under which scripts (and the browser tests) find the map in any document.
+    ready = (f"<script>window.map = {map_id}; if (window.frameElement && window.frameElement.qkReady) "
+             f"window.frameElement.qkReady({map_id});</script>")
+    html = html.rstrip()
+    html = html[: -len("</html>")] + ready + "\n</html>" if html.endswith("</html>") else html + ready
+    return MapDocument(html=html, map_id=map_id, digest=hashlib.sha1(html.encode("utf-8")).hexdigest())
 
 
-def _walk(element):
-    if isinstance(element, folium.elements.JSCSSMixin):
-        yield element
-    for child in getattr(element, "_children", {}).values():
-        yield from _walk(child)
+@cache
+def _component():
+    """The component, registered once per process (its code is read from ``static/qk/qk-frame.js``)."""
+    js = (STATIC_DIR / "qk" / "qk-frame.js").read_text(encoding="utf-8")
+    # isolate_styles=False: no shadow root, so the page's print and RTL rules reach the frame element
+    return st.components.v2.component(COMPONENT_NAME, js=js, isolate_styles=False)
 
 
-def map_frame(args: FrameArgs, key: str, height: int, returned_objects: list[str],
-              on_change: Callable[[], None] | None = None) -> dict:
-    """Show the map of ``args`` full width, as ``st_folium(..., key=key, use_container_width=True)`` would.
+def map_frame(doc: MapDocument, key: str, height: int, title: str, report_clicks: bool = False) -> dict | None:
+    """Show ``doc`` full width, ``height`` pixels high, in an iframe titled ``title`` (read by screen readers).
 
-    ``returned_objects``: the only keys the frame reports back (``[]``: panning and zooming never rerun)."""
-    (south, west), (north, east) = args.bounds if args.bounds else ((None, None), (None, None))
-    defaults = {"last_clicked": None, "last_object_clicked": None, "last_object_clicked_count": None,
-                "last_object_clicked_tooltip": None, "last_object_clicked_popup": None, "all_drawings": None,
-                "last_active_drawing": None,
-                "bounds": {"_southWest": {"lat": south, "lng": west}, "_northEast": {"lat": north, "lng": east}},
-                "zoom": args.zoom, "last_circle_radius": None, "last_circle_polygon": None, "selected_layers": None,
-                "selected_tags": None, "last_geocoder_result": None}
-    # st_folium's widget key: a hash of the script with the variable suffixes removed, plus the key
-    widget_key = streamlit_folium.generate_js_hash(args.script_hash, key, False)
+    Returns ``{"lat": …, "lng": …}`` (WGS84 degrees) in the run that a tap on the map started when
+    ``report_clicks``; otherwise ``None``. Panning and zooming never rerun the script.
+    """
+    result = _component()(key=key, data={"html": doc.html, "digest": doc.digest, "title": title,
+                                         "height": height, "report_clicks": report_clicks},
+                          height=height, on_click_change=_ignore)
+    clicked = getattr(result, "click", None)
+    return dict(clicked) if clicked else None
 
-    def changed() -> None:
-        st.session_state[key] = st.session_state.get(widget_key, {})
-        if on_change is not None:
-            on_change()
 
-    return streamlit_folium._component_func(
-        script=args.script, header=args.header, html=args.html, id=args.map_id, key=widget_key, height=height,
-        width=None, returned_objects=returned_objects,
-        default={k: v for k, v in defaults.items() if k in returned_objects}, zoom=None, center=None,
-        feature_group=None, return_on_hover=False, layer_control=None, pixelated=False,
-        css_links=list(args.css_links), js_links=list(args.js_links), on_change=changed, wrap_longitude=False)
+def _ignore() -> None:
+    """The component reports a tap as the trigger ``click``; registering a callback makes Streamlit keep it."""

@@ -64,22 +64,19 @@ def keep_language() -> None:
         st.html(f"<style>{(STATIC_DIR / 'qk' / 'qk-rtl.css').read_text(encoding='utf-8')}</style>")
 
 
-COMPONENT_CHUNKS = ("ComponentInstance", "IFrameUtil", "withCalculatedWidth", "urls")
-"""Streamlit frontend chunks (file name before the content hash) loaded lazily for a component frame."""
+COMPONENT_CHUNKS = ("BidiComponent",)
+"""Streamlit frontend chunk (file name before the content hash) loaded lazily for the map frame's component."""
 
 
 @cache
 def map_preload_files() -> tuple[tuple[str, str], ...]:
     """``(kind, URL relative to the app root)`` of the files a map frame needs that the browser may keep:
-    Streamlit's lazily loaded chunks for component frames, and the map's own scripts and stylesheets. Looked up
-    once per process (the installed packages and ``static/`` do not change while it runs).
-
-    Not the component's bundle (``component/streamlit_folium.st_folium/static/js/main.*.js``): Streamlit sends it
-    with ``Cache-Control: public`` and no validator, so the frame downloaded it a second time anyway, and the
-    preload only took one of the page's six connections while the frame's own chunks waited."""
-    # Streamlit's own code for a component frame is a chunk it fetches only when the first component appears
+    Streamlit's lazily loaded chunk for the component (``module``: an ES module, preloaded as one or the browser
+    fetches it twice), and the map's own scripts and stylesheets. Looked up once per process (the installed
+    packages and ``static/`` do not change while it runs)."""
+    # Streamlit's own code for a component is a chunk it fetches only when the first component appears
     chunks = Path(st.__file__).parent / "static" / "static" / "js"
-    files = [("script", f"static/js/{c.name}") for prefix in COMPONENT_CHUNKS for c in sorted(chunks.glob(f"{prefix}.*.js"))[:1]]
+    files = [("module", f"static/js/{c.name}") for prefix in COMPONENT_CHUNKS for c in sorted(chunks.glob(f"{prefix}.*.js"))[:1]]
     files += [("style" if path.endswith(".css") else "script", f"app/static/{path}") for path in map_asset_paths()]
     return tuple(files)
 
@@ -93,9 +90,10 @@ def preload_map_assets() -> None:
     """
     # st.html strips <link> elements; a script adds them to <head>, once per page load
     st.html(f"""<script>{json.dumps(map_preload_files())}.forEach(([kind, href]) => {{
-        if (document.querySelector(`link[rel=preload][href="${{href}}"]`)) return;
+        if (document.querySelector(`link[href="${{href}}"]`)) return;
         const link = document.createElement("link");
-        link.rel = "preload"; link.as = kind; link.href = href;
+        if (kind === "module") {{ link.rel = "modulepreload"; }} else {{ link.rel = "preload"; link.as = kind; }}
+        link.href = href;
         document.head.appendChild(link);
     }});</script>""", unsafe_allow_javascript=True)
 

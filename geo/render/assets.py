@@ -18,8 +18,9 @@ from pathlib import Path
 
 from geo.config import STATIC_DIR
 
-ST_FOLIUM_ASSET_BASE = "../../app/static"
-"""Asset URL prefix as seen from inside the streamlit-folium iframe (also works under a baseUrlPath)."""
+FRAME_ASSET_BASE = "app/static"
+"""Asset URL prefix relative to the app root: the map frame's document gets ``<base href="<app root>">``
+(``static/qk/qk-frame.js``), so this also works under a baseUrlPath."""
 
 
 @dataclass(frozen=True)

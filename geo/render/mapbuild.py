@@ -25,7 +25,7 @@ from geo.config import HANDLUNGSFELDER, METRIC_CRS, Handlungsfeld, TileSettings
 from geo.data.districts import geometry_note
 from geo.data.indicators import MAP_INDICATORS, Band, bands_by_district, indicator_unit
 from geo.i18n import t
-from geo.render.assets import CLUSTER_CSS, CLUSTER_JS, MAP_CSS, MAP_JS, ST_FOLIUM_ASSET_BASE, asset_links
+from geo.render.assets import CLUSTER_CSS, CLUSTER_JS, FRAME_ASSET_BASE, MAP_CSS, MAP_JS, asset_links
 from geo.render.data_text import stand_text
 
 LABEL_PANE = "qk-labels"
@@ -44,7 +44,7 @@ class MapOptions:
     """Whose indicators are shown when they were published in the Redaktion; ``None``: the shipped Sozialatlas."""
     tiles: TileSettings | None = None
     lang: str = "de"
-    asset_base: str = ST_FOLIUM_ASSET_BASE
+    asset_base: str = FRAME_ASSET_BASE
     """URL prefix of ``static/`` as seen from the page that shows the map."""
     focus_district: str | None = None
     """District id to zoom to; ``None`` shows the whole city."""

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from conftest import map_frames
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,12 +60,12 @@ def test_map_page_shows_count_schematic_note_and_a_local_only_map():
     expected = (f"**{len(current)} von {len(offers)} Angeboten** gewählt, davon **{on_map} auf der Karte**; "
                 f"ohne bekannten Ort (nur in Tabelle und Liste): {len(current) - on_map}.")
     assert any(m.value.startswith(expected) for m in at.markdown), [m.value for m in at.markdown]
-    maps = [c for c in at.get("component_instance")]
+    maps = map_frames(at)
     assert len(maps) == 1
-    args = json.loads(maps[0].proto.json_args)
-    links = args["js_links"] + args["css_links"]
-    assert links and not [link for link in links if link.startswith("http") or link.startswith("//")]
-    assert "QK.marker" in args["script"]
+    links = re.findall(r'(?:src|href)="([^"]+)"', maps[0]["html"])
+    assert len(links) == 8 and all(link.startswith("app/static/") for link in links), links
+    assert "QK.marker" in maps[0]["html"] and maps[0]["report_clicks"] is True
+    assert maps[0]["title"] == "Karte der Angebote und Stadtteile"
 
 
 def offers_table_rows(at: AppTest) -> int:
@@ -207,11 +208,10 @@ def test_offer_file_above_the_size_limit_is_refused_before_reading(tmp_path, mon
 
 
 def test_second_visit_gets_the_same_map_code_as_the_first():
-    """The cached map is copied per visit: st_folium renames elements in place, and a second render of the
+    """The cached map is copied per render: folium renames elements in place, and a second render of the
     same object carried both names (the map stayed blank in the browser for every visitor after the first)."""
-    first, second = (json.loads(run("app/pages/karte.py").get("component_instance")[0].proto.json_args)
-                     for _ in range(2))
-    assert first["script"] == second["script"] and first["header"] == second["header"]
+    first, second = (map_frames(run("app/pages/karte.py"))[0] for _ in range(2))
+    assert first["html"] == second["html"] and first["digest"] == second["digest"]
 
 
 def test_operator_city_outline_is_used_for_the_offer_check(tmp_path, monkeypatch):
@@ -245,8 +245,8 @@ def test_location_in_the_link_lists_the_nearest_offers_in_order():
     metres = [int(m) for h in items for m in re.findall(r"(\d+) m Luftlinie", h)[:1]]
     assert metres == sorted(metres) and metres[0] < 300, metres
     # the map gets the location ring and the fitted view
-    args = json.loads(at.get("component_instance")[0].proto.json_args)
-    assert "QK.focus(" in args["script"] and "52.289" in args["script"]
+    html = map_frames(at)[0]["html"]
+    assert "QK.focus(" in html and "52.289" in html
 
 
 def test_filters_come_from_the_link_and_go_back_into_it():
@@ -491,17 +491,15 @@ def test_every_file_the_map_page_preloads_exists_on_this_host():
     """The preload list names files by pattern (content hashes change with every Streamlit/streamlit-folium
     release): each must exist, or the browser would fetch a 404 instead of saving a round trip."""
     import streamlit as st
-    import streamlit_folium
 
     from app.widgets.page import map_preload_files
     from geo.config import STATIC_DIR
 
-    roots = {"component/streamlit_folium.st_folium/": Path(streamlit_folium.__file__).parent / "frontend" / "build",
-             "static/": Path(st.__file__).parent / "static" / "static", "app/static/": STATIC_DIR}
+    roots = {"static/": Path(st.__file__).parent / "static" / "static", "app/static/": STATIC_DIR}
     files = map_preload_files()
-    assert len(files) == 4 + 8 and all(kind in ("script", "style") for kind, _ in files)
-    # not the component's bundle: sent without a validator, the frame downloads it again whatever is preloaded
-    assert not [url for _, url in files if "streamlit_folium" in url]
+    # Streamlit's chunk for the component (an ES module), then the map's 4 scripts and 4 stylesheets
+    assert [kind for kind, _ in files] == ["module"] + ["script"] * 4 + ["style"] * 4
+    assert files[0][1].startswith("static/js/BidiComponent.")
     for _, url in files:
         prefix = next(p for p in roots if url.startswith(p))
         assert (roots[prefix] / url.removeprefix(prefix)).is_file(), url

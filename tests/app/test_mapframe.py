@@ -1,53 +1,75 @@
-"""The map frame's cached arguments (``app.widgets.mapframe``) are what ``st_folium`` itself sends for the same map,
-and a second visit to the map page does not render the map again."""
-import json
+"""The map frame (``app.widgets.mapframe``): one finished document per map, built once per filter and focus, with
+links to the app's own assets only, and the hook that reports taps back."""
+import re
 from pathlib import Path
 
-import streamlit as st
+import folium
+import pytest
+from conftest import map_frames
 from streamlit.testing.v1 import AppTest
+
+from app.widgets.mapframe import map_document
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def both_frames():
-    """One page with the same map twice: through st_folium and through map_frame."""
-    import copy
-
-    from streamlit_folium import st_folium
-
-    from app.cache import dataset
-    from app.widgets.mapframe import frame_args, map_frame
-    from geo.render.mapbuild import MapFocus, MapOptions, add_focus, build_map
-
-    data = dataset()
-    fmap = add_focus(build_map(data.districts, data.offers, data.indicators, MapOptions(locate=True)),
-                     MapFocus(location=(52.289, 8.917), location_label="Hier", offer_id=str(data.offers["id"].iloc[0])))
-    st_folium(copy.deepcopy(fmap), key="a", height=500, use_container_width=True, returned_objects=["last_clicked"])
-    map_frame(frame_args(copy.deepcopy(fmap)), key="b", height=500, returned_objects=["last_clicked"])
+pytestmark = pytest.mark.usefixtures("fresh_app_cache")
 
 
-def test_map_frame_sends_what_st_folium_sends():
-    st.cache_resource.clear()
-    at = AppTest.from_function(both_frames, default_timeout=60).run()
+def test_map_document_is_the_whole_map_with_a_ready_hook_after_the_map():
+    """The last script hands the Leaflet map to the iframe's owner (``window.frameElement.qkReady``); it must run
+    after the map exists, and outside a frame (``frameElement`` null) it does nothing."""
+    fmap = folium.Map(location=[52.29, 8.92], zoom_start=12, tiles=None)
+    doc = map_document(fmap, "Karte <&>")
+    assert doc.html.startswith("<!DOCTYPE html>") and doc.html.rstrip().endswith("</html>")
+    assert doc.map_id == fmap.get_name() and doc.map_id.startswith("map_")
+    created = doc.html.index(f"var {doc.map_id} = L.map(")
+    hook = doc.html.index(f"window.frameElement.qkReady({doc.map_id})")
+    assert created < hook
+    assert "if (window.frameElement && window.frameElement.qkReady)" in doc.html
+    assert re.fullmatch(r"[0-9a-f]{40}", doc.digest)
+    # axe: a frame's document needs a title (escaped like every text)
+    assert "<head>\n<title>Karte &lt;&amp;&gt;</title>" in doc.html
+
+
+def test_same_map_same_digest_changed_map_new_digest():
+    """The browser keeps its frame (and what she panned to) while the digest stays; a changed map replaces it."""
+    def doc(lat):
+        fmap = folium.Map(location=[lat, 8.92], zoom_start=12, tiles=None)
+        fmap._id = "fixed"  # folium names elements by a random id; the app renders each cached map once
+        return map_document(fmap, "Karte <&>")
+    assert doc(52.29).digest == doc(52.29).digest
+    assert doc(52.29).digest != doc(52.30).digest
+
+
+def test_map_page_sends_one_frame_with_own_assets_in_load_order():
+    at = AppTest.from_file(str(ROOT / "app/pages/karte.py"), default_timeout=60).run()
     assert not at.exception, at.exception
-    first, second = (json.loads(c.proto.json_args) for c in at.get("component_instance"))
-    assert first.pop("key") != second.pop("key")
-    assert first == second
-    assert "QK.focus(" in second["script"] and second["default"] == {"last_clicked": None}
+    (frame,) = map_frames(at)
+    scripts = re.findall(r'<script src="([^"]+)"', frame["html"])
+    assert scripts == ["app/static/vendor/leaflet/leaflet.js", "app/static/qk/qk-map.js",
+                       "app/static/vendor/markercluster/leaflet.markercluster.js",
+                       "app/static/vendor/subgroup/leaflet.featuregroup.subgroup.js"]
+    assert frame["height"] == 520 and frame["report_clicks"] is True
+    assert frame["title"] == "Karte der Angebote und Stadtteile"
 
 
 def test_second_visit_does_not_render_the_map_again(monkeypatch):
-    """The arguments are cached per filter and focus: a visit with an unchanged map never calls frame_args."""
+    """The document is cached per filter and focus: a visit with an unchanged map never renders it."""
     import app.cache
 
-    st.cache_resource.clear()
-    st.cache_data.clear()
     calls = []
-    real = app.cache.frame_args
-    monkeypatch.setattr(app.cache, "frame_args", lambda fmap: calls.append(1) or real(fmap))
+    real = app.cache.map_document
+    monkeypatch.setattr(app.cache, "map_document", lambda fmap, title: calls.append(1) or real(fmap, title))
+    digests = set()
     for _ in range(2):
         at = AppTest.from_file(str(ROOT / "app/pages/karte.py"), default_timeout=60).run()
         assert not at.exception, at.exception
-        assert len(at.get("component_instance")) == 1
-    assert len(calls) == 1
-    st.cache_resource.clear()
+        digests |= {frame["digest"] for frame in map_frames(at)}
+    assert len(calls) == 1 and len(digests) == 1
+
+
+def test_gap_page_map_reports_nothing():
+    at = AppTest.from_file(str(ROOT / "app/pages/luecken.py"), default_timeout=90).run()
+    assert not at.exception, at.exception
+    (frame,) = map_frames(at)
+    assert frame["report_clicks"] is False and frame["height"] == 560

@@ -96,7 +96,7 @@ class PageLog:
     http_errors: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     hosts: set[str] = field(default_factory=set)
-    """``host:port`` of every http(s)/ws(s) request; other schemes (data:, blob:) as ``scheme:``."""
+    """``host:port`` of every http(s)/ws(s) request; other network schemes as ``scheme:`` (:func:`record_host`)."""
     dialogs: list[str] = field(default_factory=list)
 
     def problems(self) -> dict[str, list[str]]:
@@ -117,6 +117,19 @@ def snap(page, name: str) -> Path:
     return path
 
 
+IN_PAGE_SCHEMES = ("blob", "data")
+"""URLs the page makes itself and that never leave the browser (Streamlit imports the map frame's component code
+from a blob: URL); they are not hosts."""
+
+
+def record_host(log: PageLog, url: str) -> None:
+    """Add the ``host:port`` of a request to ``log.hosts``; other network schemes as ``scheme:``."""
+    parsed = urlparse(url)
+    if parsed.scheme in IN_PAGE_SCHEMES:
+        return
+    log.hosts.add(parsed.netloc if parsed.scheme in ("http", "https", "ws", "wss") else f"{parsed.scheme}:")
+
+
 def recorded_page(browser, viewport: dict[str, int]):
     """A page in a fresh browser context whose ``page.log`` (:class:`PageLog`) records page errors, failed
     requests, HTTP errors, console errors, every request's host and every dialog (dismissed)."""
@@ -125,9 +138,7 @@ def recorded_page(browser, viewport: dict[str, int]):
     page = context.new_page()
     log = PageLog()
 
-    def on_request(req):
-        parsed = urlparse(req.url)
-        log.hosts.add(parsed.netloc if parsed.scheme in ("http", "https", "ws", "wss") else f"{parsed.scheme}:")
+    page.on("request", lambda req: record_host(log, req.url))
 
     def on_dialog(dialog):
         log.dialogs.append(f"{dialog.type}: {dialog.message}")
@@ -138,7 +149,6 @@ def recorded_page(browser, viewport: dict[str, int]):
     page.on("response", lambda resp: log.http_errors.append(f"{resp.status} {resp.url}") if resp.status >= 400 else None)
     page.on("console", lambda msg: log.console_errors.append(f"{msg.text} [{msg.location.get('url', '')}]")
             if msg.type == "error" else None)
-    page.on("request", on_request)
     page.on("dialog", on_dialog)
     page.log = log
     return page
@@ -234,7 +244,7 @@ def map_frame(page):
 
 
 def wait_for_map(page, timeout_ms: int = FIRST_LOAD_MS) -> None:
-    """Wait until the st_folium iframe shows the Leaflet map with at least one offer marker or cluster."""
+    """Wait until the map frame shows the Leaflet map with at least one offer marker or cluster."""
     frame = map_frame(page)
     frame.locator(".leaflet-container").wait_for(state="visible", timeout=timeout_ms)
     frame.locator(".qk-marker, .qk-cluster").first.wait_for(state="visible", timeout=timeout_ms)

@@ -20,7 +20,17 @@ import pytest
 
 from geo.i18n import t
 
-from .conftest import FIRST_LOAD_MS, MAP_IFRAME, PageLog, map_frame, snap, wait_for_app, wait_for_map, wait_until
+from .conftest import (
+    FIRST_LOAD_MS,
+    MAP_IFRAME,
+    PageLog,
+    map_frame,
+    record_host,
+    snap,
+    wait_for_app,
+    wait_for_map,
+    wait_until,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = ROOT / "static" / "vendor" / "axe-core" / "axe.min.js"
@@ -38,7 +48,7 @@ def new_page(browser, viewport: dict, **context_args):
     page = context.new_page()
     page.log = PageLog()
     page.on("pageerror", lambda exc: page.log.page_errors.append(str(exc)))
-    page.on("request", lambda req: page.log.hosts.add(urlparse(req.url).netloc or urlparse(req.url).scheme + ":"))
+    page.on("request", lambda req: record_host(page.log, req.url))
     return page
 
 

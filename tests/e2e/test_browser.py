@@ -174,7 +174,7 @@ def test_keyboard_enter_on_a_marker_opens_its_popup(page, streamlit_server):
 def test_mouse_click_on_a_marker_with_the_map_partly_below_the_fold(page, streamlit_server):
     open_map(page, streamlit_server)
     frame = map_frame(page)
-    iframe_box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+    iframe_box = page.locator('iframe.qk-map-frame').bounding_box()
     assert iframe_box["y"] + iframe_box["height"] > page.viewport_size["height"], "map fits; nothing to check"
     marker = frame.locator(".leaflet-marker-pane .qk-marker").first
     box = marker.bounding_box()

@@ -6,13 +6,22 @@ Phone = 390 × 844 with touch, desktop = 1366 × 900. ``axe-core`` (``scripts/in
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
 from geo.i18n import t
 
-from .conftest import LIVE_MAP_IFRAME, MAP_IFRAME, PageLog, map_frame, snap, wait_for_app, wait_for_map, wait_until
+from .conftest import (
+    LIVE_MAP_IFRAME,
+    MAP_IFRAME,
+    PageLog,
+    map_frame,
+    record_host,
+    snap,
+    wait_for_app,
+    wait_for_map,
+    wait_until,
+)
 from .test_browser import assert_clean
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,7 +29,7 @@ AXE_JS = ROOT / "static" / "vendor" / "axe-core" / "axe.min.js"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 CLUSTER_GROUP_JS = "Object.values(window.map._layers).find(l => l._topClusterLevel)"
-"""The one MarkerClusterGroup of the map (``window.map`` is set by streamlit-folium)."""
+"""The one MarkerClusterGroup of the map (``window.map`` is set by the map document, ``app.widgets.mapframe``)."""
 
 
 def logged_page(browser, viewport: dict, mobile: bool):
@@ -31,7 +40,7 @@ def logged_page(browser, viewport: dict, mobile: bool):
     log = PageLog()
     page.on("pageerror", lambda exc: log.page_errors.append(str(exc)))
     page.on("requestfailed", lambda req: log.failed_requests.append(f"{req.url} ({req.failure})"))
-    page.on("request", lambda req: log.hosts.add(urlparse(req.url).netloc))
+    page.on("request", lambda req: record_host(log, req.url))
     page.log = log
     return page
 
@@ -240,10 +249,10 @@ def test_pinch_zoom_allowed_and_frame_language(page, streamlit_server, path, lan
     wait_for_map(page)
     frame = map_frame(page)
     body = frame.locator("body")
-    # streamlit-folium has its own viewport tag and appends folium's (user-scalable=no) after it
+    # folium writes a viewport tag with user-scalable=no; qk-map.js rewrites every viewport tag
     metas = body.evaluate("() => [...document.querySelectorAll('meta[name=viewport]')].map(m => m.content)")
     assert metas and not [m for m in metas if "user-scalable=no" in m or "maximum-scale" in m], metas
-    # the component's page says lang="en" by itself
+    # the map document says lang="en" by itself
     assert body.evaluate("() => document.documentElement.lang") == lang
 
 

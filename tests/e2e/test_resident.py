@@ -9,7 +9,7 @@ import pytest
 
 from geo.i18n import t
 
-from .conftest import FIRST_LOAD_MS, PageLog, map_frame, snap, wait_for_app, wait_for_map, wait_until
+from .conftest import FIRST_LOAD_MS, PageLog, map_frame, record_host, snap, wait_for_app, wait_for_map, wait_until
 from .test_browser import assert_clean
 
 PLACE_BOX = '[data-testid="stSelectbox"]'
@@ -121,7 +121,7 @@ def test_a_tap_on_the_map_sets_the_location(page, streamlit_server):
     page.goto(streamlit_server + "/")
     wait_for_app(page)
     wait_for_map(page)
-    page.locator('iframe[title="streamlit_folium.st_folium"]').evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.locator('iframe.qk-map-frame').evaluate("e => e.scrollIntoView({block: 'center'})")
     frame = map_frame(page)
     # a click into the map where no marker is: the empty map pane near its lower-left corner
     box = frame.locator(".leaflet-container").bounding_box()
@@ -144,7 +144,7 @@ def test_device_location_button_uses_the_browser_geolocation(browser, streamlit_
     page = context.new_page()
     page.log = PageLog()
     page.on("pageerror", lambda exc: page.log.page_errors.append(str(exc)))
-    page.on("request", lambda req: page.log.hosts.add(urlparse(req.url).netloc))
+    page.on("request", lambda req: record_host(page.log, req.url))
     try:
         page.goto(streamlit_server + "/")
         wait_for_app(page)
@@ -175,7 +175,7 @@ def test_language_switch_sets_direction_and_lang(page, streamlit_server, lang, d
                == [lang, direction], timeout_s=20, message=f"lang={lang} dir={direction}")
     assert query(page).get("lang") == lang
     # the map in the new language replaces the old frame; for a moment both are in the page
-    wait_until(lambda: page.locator('iframe[title="streamlit_folium.st_folium"]').count() == 1
+    wait_until(lambda: page.locator('iframe.qk-map-frame').count() == 1
                and map_frame(page).locator("html").get_attribute("lang") == lang, timeout_s=30,
                message=f"one map frame, in {lang}")
     wait_for_map(page)
