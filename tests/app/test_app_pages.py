@@ -155,6 +155,22 @@ def test_empty_offer_file_is_an_error_on_the_map_page(tmp_path, monkeypatch):
     assert at.error and at.error[0].value.startswith("Datenfehler: angebote.csv:")
 
 
+def test_table_under_the_map_stops_at_200_rows_and_says_so(tmp_path, monkeypatch):
+    """250 offers: the table under the map has the first 200, the caption names both numbers and where the rest
+    is; the map itself has all 250."""
+    from conftest import HEADER, offer_line
+    lines = [offer_line(f"o{i}", f"Angebot {i}", 52.28 + i * 0.0001, 8.90 + i * 0.0001) for i in range(250)]
+    path = tmp_path / "angebote.csv"
+    path.write_text("\n".join([HEADER, *lines]), encoding="utf-8")
+    monkeypatch.setenv("QK_ANGEBOTE", str(path))
+    monkeypatch.setenv("QK_DATENBANK", "aus")
+    at = run("app/pages/karte.py")
+    assert not at.exception, at.exception
+    assert offers_table_rows(at) == 200
+    assert "Die Tabelle zeigt die ersten 200 von 250 Angeboten" in " ".join(c.value for c in at.caption)
+    assert '"o249"' in map_frames(at)[0]["html"]  # an offer beyond the table is on the map
+
+
 def test_sources_page_counts_rejected_rows_and_messages_separately(tmp_path, monkeypatch):
     from conftest import HEADER, offer_line
     # one row with two errors (Handlungsfeld and latitude), one good row
