@@ -256,6 +256,35 @@ def test_pinch_zoom_allowed_and_frame_language(page, streamlit_server, path, lan
     assert body.evaluate("() => document.documentElement.lang") == lang
 
 
+def test_offers_inside_clusters_get_popup_and_tooltip_when_shown(page, streamlit_server):
+    """Binding a popup and a tooltip to every offer up front held a map of 10,000 offers back (bench/README.md):
+    they are bound when a marker is first shown on its own. Markers inside clusters have none yet; zoomed in, the
+    same markers have both, and the tooltip shows the offer's name."""
+    page.goto(streamlit_server + "/")
+    wait_for_app(page)
+    wait_for_map(page)
+    counts = frame_eval(page, f"""() => {{
+        const markers = {CLUSTER_GROUP_JS}.getLayers();
+        const bound = m => Boolean(m.getPopup() && m.getTooltip());
+        const clustered = markers.filter(m => !m._icon);
+        return {{clustered: clustered.length, clustered_bound: clustered.filter(bound).length,
+                 shown: markers.length - clustered.length, shown_bound: markers.filter(m => m._icon && bound(m)).length}};
+    }}""")
+    assert counts["clustered"] > 0 and counts["clustered_bound"] == 0, counts
+    assert counts["shown_bound"] == counts["shown"], counts
+    name = frame_eval(page, f"""() => {{
+        const marker = {CLUSTER_GROUP_JS}.getLayers().find(m => !m._icon);
+        {CLUSTER_GROUP_JS}.zoomToShowLayer(marker, () => {{}});
+        window.qkProbe = marker;
+        return marker.options.qkRow[2];
+    }}""")
+    frame = map_frame(page)
+    wait_until(lambda: frame_eval(page, "() => Boolean(window.qkProbe._icon && window.qkProbe.getPopup())"),
+               message="the marker shown on its own, with its popup")
+    frame_eval(page, "() => window.qkProbe.openTooltip()")
+    assert frame.locator(".leaflet-tooltip").last.text_content() == name
+
+
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_map_controls_are_named_in_the_ui_language(page, streamlit_server, lang):
     page.goto(streamlit_server + f"/?lang={lang}")
