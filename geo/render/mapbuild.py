@@ -93,6 +93,15 @@ def build_map(
         HtmlControl(legend_html(options.indicator, colours, unit, lang, options.indicator_source), "bottomright", "qk-control qk-legend",
                     summary=t("karte.legende", lang)).add_to(fmap)
 
+    # The first view before the offers: they are clustered once, at the zoom they are first shown at (fitting
+    # afterwards re-clustered every offer, and with 10,000 of them that held the first marker back).
+    min_x, min_y, max_x, max_y = initial_bounds(districts, offers, options.focus_district)
+    first_view = folium.map.FitBounds([[min_y, min_x], [max_y, max_x]], padding=(24, 24))
+    # No zoom animation on load: clusters ignore clicks while animating, and the count of shown markers
+    # would briefly include the old and the new cluster icons.
+    first_view.options["animate"] = False
+    first_view.add_to(fmap)
+
     cluster = OfferCluster(options.asset_base, lang)
     cluster.add_to(fmap)
     for hf in HANDLUNGSFELDER:
@@ -109,12 +118,6 @@ def build_map(
     HtmlControl("".join(f"<p>{html.escape(n)}</p>" for n in notes), "bottomleft", "qk-control qk-note",
                 summary=t("karte.hinweise", lang)).add_to(fmap)
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
-    min_x, min_y, max_x, max_y = initial_bounds(districts, offers, options.focus_district)
-    first_view = folium.map.FitBounds([[min_y, min_x], [max_y, max_x]], padding=(24, 24))
-    # No zoom animation on load: clusters ignore clicks while animating, and the count of shown markers
-    # would briefly include the old and the new cluster icons.
-    first_view.options["animate"] = False
-    first_view.add_to(fmap)
     return fmap
 
 
@@ -238,19 +241,23 @@ def offer_rows(offers: gpd.GeoDataFrame, lang: str = "de") -> list[list]:
 
 class OfferCluster(JSCSSMixin, Layer):
     """The one marker cluster that all Handlungsfeld layers share, so that offers at the same
-    place cluster (and spiderfy) together instead of hiding each other. Not in the layer list."""
+    place cluster (and spiderfy) together instead of hiding each other. Not in the layer list.
+
+    It joins the map in ``QK.setup`` (:class:`MapSetup`), once every offer layer has filled it (``QK.collect``):
+    markercluster then clusters all offers in one pass."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         QK.clusterLabel = {{ this.label_json }};
         var {{ this.get_name() }} = L.markerClusterGroup({{ this.options|tojavascript }});
         {{ this.get_name() }}.options.iconCreateFunction = function (cluster) { return QK.clusterIcon(cluster); };
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        QK.collect({{ this.get_name() }});
         {% endmacro %}
     """)
 
     def __init__(self, asset_base: str, lang: str = "de"):
-        super().__init__(name="offer_cluster", overlay=True, control=False, show=True)
+        # show=False: folium would add it to the map at once (see the class docstring for when it is added)
+        super().__init__(name="offer_cluster", overlay=True, control=False, show=False)
         self._name = "OfferCluster"
         self.label_json = script_json(t("karte.cluster_label", lang))
         self.options = {"showCoverageOnHover": False, "maxClusterRadius": 40, "spiderfyOnMaxZoom": True}

@@ -138,6 +138,12 @@
         qkColor: cfg.color, qkId: r[ID], qkRow: r, qkCfg: cfg
       });
     },
+    // The offer layers fill the cluster group while it is off the map; QK.setup then adds it, and markercluster
+    // clusters every offer in one pass. Off the map, markercluster checks each new marker against all markers added
+    // so far (10,000 offers: 50 million comparisons); each marker here is new, so the check is skipped until then.
+    collect: function (cluster) {
+      cluster.hasLayer = function () { return false; };
+    },
     clusterLabel: "{n}",
     // A cluster takes its Handlungsfeld's colour if all its offers share one, else a neutral dark grey.
     // Its element is a keyboard button (Leaflet marker), so it gets an accessible name.
@@ -239,6 +245,8 @@
       control.addTo(map);
     },
     setup: function (map, districts, cluster, cfg) {
+      delete cluster.hasLayer;  // markercluster's own again (QK.collect)
+      cluster.addTo(map);
       var texts = window.QK.texts = cfg.texts || {};
       document.documentElement.lang = cfg.lang;
       // folium writes user-scalable=no, and streamlit-folium appends it after its own viewport tag:
