@@ -397,3 +397,33 @@ def test_axe_finds_no_serious_problem_in_the_map_frame(device, streamlit_server)
     # Leaflet fades popups in: measured halfway, text and background are blended with the map below
     wait_until(lambda: popup.evaluate("e => getComputedStyle(e).opacity") == "1", timeout_s=5, message="popup faded in")
     assert serious(axe_violations(page)) == []
+
+
+def test_panning_and_zooming_never_rerun_the_page(page, streamlit_server):
+    """Only a tap comes back from the map: zooming and panning send nothing to the server (no script run), and
+    the frame stays the same document with the view she chose."""
+    sent = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    page.goto(streamlit_server + "/")
+    wait_for_app(page)
+    wait_for_map(page)
+    page.locator(LIVE_MAP_IFRAME).last.evaluate("e => { e.dataset.probe = 'same'; e.scrollIntoView({block: 'center'}); }")
+    page.wait_for_timeout(1000)
+    before = len(sent)
+    assert before > 0, "the page's own messages (the first script run) are seen"
+    frame = map_frame(page)
+    zoom = frame_eval(page, "() => window.map.getZoom()")
+    frame.locator(".leaflet-control-zoom-in").click()
+    center = frame_eval(page, "() => window.map.getCenter()")
+    # pan with the keyboard, as Leaflet offers it: focus on the map, arrow keys
+    frame.locator(".leaflet-container").focus()
+    for key in ("ArrowRight", "ArrowRight", "ArrowDown"):
+        page.keyboard.press(key)
+        page.wait_for_timeout(300)
+    page.wait_for_timeout(1500)
+    assert frame_eval(page, "() => window.map.getZoom()") == zoom + 1
+    moved = frame_eval(page, "() => window.map.getCenter()")
+    assert moved["lng"] > center["lng"] and moved["lat"] < center["lat"], (center, moved)
+    assert len(sent) == before, "the map sent something to the server on pan or zoom"
+    assert page.locator('[data-testid="stStatusWidget"]').count() == 0
+    assert page.locator(LIVE_MAP_IFRAME).last.get_attribute("data-probe") == "same"
