@@ -8,14 +8,10 @@
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest('[data-testid="stSidebarNav"] a');
     if (!link || !phone.matches) { return; }
-    // Again after the new page has started: on a busy phone Streamlit can redraw the sidebar (open) after the
-    // first attempt.
-    [0, 400, 1200].forEach(function (delay) {
-      window.setTimeout(function () {
-        var sidebar = document.querySelector('[data-testid="stSidebar"]');
-        var close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
-        if (sidebar && sidebar.getAttribute("data-collapsed") !== "true" && close) { close.click(); }
-      }, delay);
-    });
+    window.setTimeout(function () {
+      var sidebar = document.querySelector('[data-testid="stSidebar"]');
+      var close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+      if (sidebar && sidebar.getAttribute("data-collapsed") !== "true" && close) { close.click(); }
+    }, 0);
   }, true);
 })();
