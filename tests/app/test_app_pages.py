@@ -504,7 +504,7 @@ def test_nearest_offer_hint_shows_a_hostile_name_as_text(tmp_path, monkeypatch):
 
 
 def test_every_file_the_map_page_preloads_exists_on_this_host():
-    """The preload list names files by pattern (content hashes change with every Streamlit/streamlit-folium
+    """The preload list names files by pattern (content hashes change with every Streamlit
     release): each must exist, or the browser would fetch a 404 instead of saving a round trip."""
     import streamlit as st
 
