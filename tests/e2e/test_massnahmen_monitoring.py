@@ -87,7 +87,8 @@ def test_redaktion_sets_a_measures_state_links_an_offer_and_the_public_page_and_
     text = card.inner_text()
     for expected in ("begonnen", OWNER, f"2026-11-30: {NOTE}", OFFER_NAME, "ws1-zusammenleben-aktivierung-5"):
         assert expected in text, (expected, text)
-    assert page.locator("article.qk-massnahme").count() == 27
+    # all cards, once the page has drawn them (on a busy machine they arrive in more than one batch)
+    wait_until(lambda: page.locator("article.qk-massnahme").count() == 27, message="27 measure cards")
     card.scroll_into_view_if_needed()
     snap(page, "massnahmen_oeffentlich_karte")
 
