@@ -5,20 +5,13 @@
   if (window.qkSidebarCloses) { return; }
   window.qkSidebarCloses = true;
   var phone = window.matchMedia("(max-width: 767.98px)");
-  var pending = [];
-  function cancel() { pending.forEach(window.clearTimeout); pending = []; }
-  function closeSidebar() {
-    var sidebar = document.querySelector('[data-testid="stSidebar"]');
-    var close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
-    if (sidebar && sidebar.getAttribute("data-collapsed") !== "true" && close) { close.click(); }
-  }
-  // Her next touch ends the attempts: a sidebar she opens again stays open.
-  document.addEventListener("pointerdown", cancel, true);
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest('[data-testid="stSidebarNav"] a');
     if (!link || !phone.matches) { return; }
-    cancel();
-    // Again while the new page starts: on a busy phone Streamlit can still show the sidebar open after the first try.
-    pending = [0, 400, 1200].map(function (delay) { return window.setTimeout(closeSidebar, delay); });
+    window.setTimeout(function () {
+      var sidebar = document.querySelector('[data-testid="stSidebar"]');
+      var close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+      if (sidebar && sidebar.getAttribute("data-collapsed") !== "true" && close) { close.click(); }
+    }, 0);
   }, true);
 })();

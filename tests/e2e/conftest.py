@@ -212,11 +212,14 @@ def log_in(page, base_url: str, name: str, password: str) -> None:
     wait_for_app(page)
 
 
-SETTLED_JS = f"""() => !document.querySelector('[data-testid="stStatusWidget"]')
+SETTLED_JS = f"""() => window.qkSidebarCloses === true
+    && !document.querySelector('[data-testid="stStatusWidget"]')
     && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]')
     && document.querySelectorAll({MAP_IFRAME!r}).length <= 1"""
-"""True when the page has settled: no script run in progress, no stale element left over from the previous
-run, and at most one map frame (during a rerun the old and the new map frame can exist side by side)."""
+"""True when the page has settled: the app's own page script has run (``static/qk/qk-app.js`` sets
+``qkSidebarCloses``; Streamlit mounts it only once its lazily loaded code has arrived, which on a loaded machine can be
+seconds after the script run ended), no script run in progress, no stale element left over from the previous run,
+and at most one map frame (during a rerun the old and the new map frame can exist side by side)."""
 
 LIVE_MAP_IFRAME = f'[data-testid="stElementContainer"]:not([data-stale="true"]) {MAP_IFRAME}'
 """The map frame of the current run, never a stale one that the rerun is about to remove."""
