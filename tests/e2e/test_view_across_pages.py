@@ -54,6 +54,11 @@ def open_sidebar(page) -> None:
     if page.is_phone and not sidebar_on_screen(page):
         page.locator('[data-testid="stExpandSidebarButton"]').click()
         wait_until(lambda: sidebar_on_screen(page), timeout_s=5, message="sidebar open")
+        # and until it has finished sliding in: a tap during the slide lands beside the widget on a busy machine
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        boxes = [None]
+        wait_until(lambda: boxes.append(sidebar.bounding_box()) or boxes[-1] == boxes[-2], timeout_s=5,
+                   interval_s=0.15, message="sidebar at rest")
 
 
 def close_sidebar(page) -> None:
