@@ -73,7 +73,7 @@ if location is not None or offer_id:
 # Built once per filter and focus for all visitors. Only taps come back (they set the location): panning and
 # zooming must not rerun the script.
 take_map_click(map_frame(cached_map_frame(flt, indicator or None, district, ui_lang, locate=True, focus=focus),
-                         key="karte", height=520, title=tr("karte.kartenbereich"), report_clicks=True))
+                         key="karte", height=520, report_clicks=True))
 st.caption(tr("karte.liste_hinweis"))
 
 st.header(tr("naehe.titel"))

@@ -85,7 +85,7 @@ st.header(tr("luecken.karte_titel"))
 st.caption(tr("luecken.karte_hinweis", zelle=format_number(DEFAULT_CELL_M, 0, ui_lang)))
 district = flt.stadtteil_ids[0] if flt.stadtteil_ids else None
 fmap = add_gap_layer(cached_map(flt, None, district, ui_lang), grid, radius, names, ui_lang)
-map_frame(map_document(fmap, tr("karte.kartenbereich")), key="luecken", height=560, title=tr("karte.kartenbereich"))
+map_frame(map_document(fmap, tr("karte.kartenbereich")), key="luecken", height=560)
 
 fields = flt.handlungsfelder or tuple(hf.name for hf in HANDLUNGSFELDER)
 selection = (", ".join(tr(f"handlungsfeld.{HANDLUNGSFELD_BY_NAME[f].key}") for f in fields)

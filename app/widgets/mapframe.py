@@ -29,6 +29,8 @@ class MapDocument:
 
     html: str
     """The whole document. Asset links are relative to the app root (the component sets ``<base>``)."""
+    title: str
+    """The map's name: the document's ``<title>`` and the iframe's ``title`` (read by screen readers)."""
     map_id: str
     """The Leaflet map's variable name in the document."""
     digest: str
@@ -46,7 +48,7 @@ def map_document(fmap: folium.Map, title: str) -> MapDocument:
              f"window.frameElement.qkReady({map_id});</script>")
     html = html.rstrip()
     html = html[: -len("</html>")] + ready + "\n</html>" if html.endswith("</html>") else html + ready
-    return MapDocument(html=html, map_id=map_id, digest=hashlib.sha1(html.encode("utf-8")).hexdigest())
+    return MapDocument(html=html, title=title, map_id=map_id, digest=hashlib.sha1(html.encode("utf-8")).hexdigest())
 
 
 @cache
@@ -57,13 +59,13 @@ def _component():
     return st.components.v2.component(COMPONENT_NAME, js=js, isolate_styles=False)
 
 
-def map_frame(doc: MapDocument, key: str, height: int, title: str, report_clicks: bool = False) -> dict | None:
-    """Show ``doc`` full width, ``height`` pixels high, in an iframe titled ``title`` (read by screen readers).
+def map_frame(doc: MapDocument, key: str, height: int, report_clicks: bool = False) -> dict | None:
+    """Show ``doc`` full width, ``height`` pixels high, in an iframe titled ``doc.title``.
 
     Returns ``{"lat": …, "lng": …}`` (WGS84 degrees) in the run that a tap on the map started when
     ``report_clicks``; otherwise ``None``. Panning and zooming never rerun the script.
     """
-    result = _component()(key=key, data={"html": doc.html, "digest": doc.digest, "title": title,
+    result = _component()(key=key, data={"html": doc.html, "digest": doc.digest, "title": doc.title,
                                          "height": height, "report_clicks": report_clicks},
                           height=height, on_click_change=_ignore)
     clicked = getattr(result, "click", None)

@@ -9,7 +9,8 @@
 // The document stays a frame of its own (not the page): Leaflet's styles, the map's language and direction
 // (qk-map.js sets lang on its <html>) and its print rules stay apart from Streamlit's.
 //
-// data: {html, digest, title, height, report_clicks}. A frame is replaced only when the map changed (digest), so a
+// data: {html, digest, title, height, report_clicks}. Right to left pages keep the frame left to right
+// (static/qk/qk-rtl.css): Leaflet positions tiles and controls for that. A frame is replaced only when the map changed (digest), so a
 // rerun with the same map keeps what she panned and zoomed to.
 
 function appBase() {
@@ -26,7 +27,7 @@ export default function ({ parentElement, data, setTriggerValue }) {
     next.className = "qk-map-frame";
     next.title = data.title;
     next.dataset.digest = data.digest;
-    next.style.cssText = `display:block;width:100%;height:${data.height}px;border:0;direction:ltr`;
+    next.style.cssText = `display:block;width:100%;height:${data.height}px;border:0`;
     // The document's last script calls this with the Leaflet map (window.frameElement is this iframe).
     next.qkReady = (map) => {
       if (data.report_clicks) {

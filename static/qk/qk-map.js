@@ -87,8 +87,8 @@
     if (withTitle) { node.title = text; }
   }
 
-  // Leaflet names its controls in English; the layer control is built after QK.setup (streamlit-folium
-  // evaluates it last), so it takes its name from QK.texts when it is created.
+  // Leaflet names its controls in English; the layer control is built after QK.setup (folium writes it last),
+  // so it takes its name from QK.texts when it is created.
   if (L.Control.Layers) {
     var initLayers = L.Control.Layers.prototype._initLayout;
     L.Control.Layers.prototype._initLayout = function () {
@@ -217,7 +217,7 @@
       control.addTo(map);
     },
     // "My location": the browser's geolocation, where the browser allows it, sent to the app as a map click
-    // (streamlit-folium reports clicks as last_clicked). Without the Geolocation API there is no button.
+    // (the map frame reports clicks to the app, app/widgets/mapframe.py). Without the Geolocation API there is no button.
     locateControl: function (map, cfg) {
       if (!("geolocation" in navigator)) { return; }
       var control = L.control({ position: "topleft" });
@@ -249,8 +249,7 @@
       cluster.addTo(map);
       var texts = window.QK.texts = cfg.texts || {};
       document.documentElement.lang = cfg.lang;
-      // folium writes user-scalable=no, and streamlit-folium appends it after its own viewport tag:
-      // that blocks pinch-zoom (WCAG 1.4.4). Every viewport tag allows zooming.
+      // folium writes user-scalable=no: that blocks pinch-zoom (WCAG 1.4.4). Every viewport tag allows zooming.
       document.querySelectorAll('meta[name="viewport"]').forEach(function (meta) {
         meta.setAttribute("content", "width=device-width, initial-scale=1.0");
       });
