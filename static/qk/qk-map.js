@@ -142,6 +142,7 @@
     // clusters every offer in one pass. Off the map, markercluster checks each new marker against all markers added
     // so far (10,000 offers: 50 million comparisons); each marker here is new, so the check is skipped until then.
     collect: function (cluster) {
+      performance.mark("qk-angebote");  // the offer layers start (bench/frame_only.py reads these marks)
       cluster.hasLayer = function () { return false; };
     },
     clusterLabel: "{n}",
@@ -246,7 +247,9 @@
     },
     setup: function (map, districts, cluster, cfg) {
       delete cluster.hasLayer;  // markercluster's own again (QK.collect)
+      performance.mark("qk-clustern");
       cluster.addTo(map);
+      performance.mark("qk-geclustert");
       var texts = window.QK.texts = cfg.texts || {};
       document.documentElement.lang = cfg.lang;
       // folium writes user-scalable=no: that blocks pinch-zoom (WCAG 1.4.4). Every viewport tag allows zooming.
