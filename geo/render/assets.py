@@ -44,16 +44,11 @@ VENDOR_ASSETS: tuple[NpmAsset, ...] = (
               "package/dist/images/marker-icon-2x.png": "leaflet/images/marker-icon-2x.png",
               "package/dist/images/marker-shadow.png": "leaflet/images/marker-shadow.png",
               "package/LICENSE": "leaflet/LICENSE"}),
-    NpmAsset("leaflet.markercluster", "1.5.3",
-             "sha512-vPTw/Bndq7eQHjLBVlWpnGeLa3t+3zGiuM7fJwCkiMFq+nmRuG3RI3f7f4N4TDX7T4NpbAXpR2+NTRSEGfCSeA==",
-             {"package/dist/leaflet.markercluster.js": "markercluster/leaflet.markercluster.js",
-              "package/dist/MarkerCluster.css": "markercluster/MarkerCluster.css",
-              "package/dist/MarkerCluster.Default.css": "markercluster/MarkerCluster.Default.css",
-              "package/MIT-LICENCE.txt": "markercluster/MIT-LICENCE.txt"}),
-    NpmAsset("leaflet.featuregroup.subgroup", "1.0.2",
-             "sha512-9nCVg8nUe686+BtPbUT7ALOe/IA+8Mum+rkA8pfPpCkH0WvKevRrH+JMcMTjAoNQKVI0uxrWrLV5w298SS3ESA==",
-             {"package/dist/leaflet.featuregroup.subgroup.js": "subgroup/leaflet.featuregroup.subgroup.js",
-              "package/LICENSE": "subgroup/LICENSE"}),
+    # Clustering on a spatial index (static/qk/qk-cluster.js); the UMD build defines window.Supercluster.
+    NpmAsset("supercluster", "8.0.1",
+             "sha512-IiOea5kJ9iqzD2t7QJq/cREyLHTtSmUT6gQsweojg9WH2sYJqZK9SswTu6jrscO6D1G5v5vYZ9ru/eq85lXeZQ==",
+             {"package/dist/supercluster.min.js": "supercluster/supercluster.min.js",
+              "package/LICENSE": "supercluster/LICENSE"}),
 )
 
 TEST_ASSETS: tuple[NpmAsset, ...] = (
@@ -69,15 +64,12 @@ TEST_ASSETS: tuple[NpmAsset, ...] = (
 # and parse before every map.
 MAP_JS = (("leaflet", "vendor/leaflet/leaflet.js"), ("qk_map", "qk/qk-map.js"))
 MAP_CSS = (("leaflet_css", "vendor/leaflet/leaflet.css"), ("qk_css", "qk/qk.css"))
-CLUSTER_JS = (("markerclusterjs", "vendor/markercluster/leaflet.markercluster.js"),
-              ("subgroupjs", "vendor/subgroup/leaflet.featuregroup.subgroup.js"))
-CLUSTER_CSS = (("markerclustercss", "vendor/markercluster/MarkerCluster.css"),
-               ("markerclusterdefaultcss", "vendor/markercluster/MarkerCluster.Default.css"))
+CLUSTER_JS = (("supercluster", "vendor/supercluster/supercluster.min.js"), ("qk_cluster", "qk/qk-cluster.js"))
 
 
 def map_asset_paths() -> list[str]:
     """Every file below ``static/`` a map frame loads (scripts first, in load order, then stylesheets)."""
-    return [p for _, p in MAP_JS + CLUSTER_JS + MAP_CSS + CLUSTER_CSS]
+    return [p for _, p in MAP_JS + CLUSTER_JS + MAP_CSS]
 
 
 def asset_links(entries: tuple[tuple[str, str], ...], base: str) -> list[tuple[str, str]]:
@@ -87,7 +79,7 @@ def asset_links(entries: tuple[tuple[str, str], ...], base: str) -> list[tuple[s
 
 def missing_assets(static_dir: Path = STATIC_DIR) -> list[str]:
     """Paths below ``static/`` that the map needs but that are not there."""
-    needed = [p for _, p in MAP_JS + MAP_CSS + CLUSTER_JS + CLUSTER_CSS]
+    needed = [p for _, p in MAP_JS + MAP_CSS + CLUSTER_JS]
     return [p for p in needed if not (static_dir / p).is_file()]
 
 

@@ -25,12 +25,14 @@ from geo.config import HANDLUNGSFELDER, METRIC_CRS, Handlungsfeld, TileSettings
 from geo.data.districts import geometry_note
 from geo.data.indicators import MAP_INDICATORS, Band, bands_by_district, indicator_unit
 from geo.i18n import t
-from geo.render.assets import CLUSTER_CSS, CLUSTER_JS, FRAME_ASSET_BASE, MAP_CSS, MAP_JS, asset_links
+from geo.render.assets import CLUSTER_JS, FRAME_ASSET_BASE, MAP_CSS, MAP_JS, asset_links
 from geo.render.data_text import stand_text
 
 LABEL_PANE = "qk-labels"
 CHOROPLETH_COLOURS = ("#fee8c8", "#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000", "#7f0000")
 NO_DATA_COLOUR = "#ffffff"
+CLUSTER_RADIUS_PX = 40
+"""Offers closer than this on screen (CSS pixels, at the zoom shown) form one cluster."""
 OFFER_ROW_FIELDS = ("lat", "lon", "name", "traeger", "adresse", "stadtteil_name", "lage_genauigkeit",
                     "oeffnungszeiten", "website", "telefon", "beschreibung_einfach", "stand", "id")
 """Order of the values in one marker row; must match ``static/qk/qk-map.js``. ``stand`` is :func:`geo.render.data_text.stand_text`."""
@@ -240,18 +242,16 @@ def offer_rows(offers: gpd.GeoDataFrame, lang: str = "de") -> list[list]:
 
 
 class OfferCluster(JSCSSMixin, Layer):
-    """The one marker cluster that all Handlungsfeld layers share, so that offers at the same
-    place cluster (and spiderfy) together instead of hiding each other. Not in the layer list.
+    """The one cluster layer that all Handlungsfeld layers share, so that offers at the same place cluster (and
+    spread on click) together instead of hiding each other. Not in the layer list.
 
-    It joins the map in ``QK.setup`` (:class:`MapSetup`), once every offer layer has filled it (``QK.collect``):
-    markercluster then clusters all offers in one pass."""
+    ``QK.offerClusters`` in ``static/qk/qk-cluster.js`` (on a Supercluster index). It joins the map in ``QK.setup``
+    (:class:`MapSetup`), once every offer layer has given it its offers: the index is then built once."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         QK.clusterLabel = {{ this.label_json }};
-        var {{ this.get_name() }} = L.markerClusterGroup({{ this.options|tojavascript }});
-        {{ this.get_name() }}.options.iconCreateFunction = function (cluster) { return QK.clusterIcon(cluster); };
-        QK.collect({{ this.get_name() }});
+        var {{ this.get_name() }} = QK.offerClusters({{ this.options|tojavascript }});
         {% endmacro %}
     """)
 
@@ -260,9 +260,8 @@ class OfferCluster(JSCSSMixin, Layer):
         super().__init__(name="offer_cluster", overlay=True, control=False, show=False)
         self._name = "OfferCluster"
         self.label_json = script_json(t("karte.cluster_label", lang))
-        self.options = {"showCoverageOnHover": False, "maxClusterRadius": 40, "spiderfyOnMaxZoom": True}
+        self.options = {"radius": CLUSTER_RADIUS_PX}
         self.default_js = asset_links(CLUSTER_JS, asset_base)
-        self.default_css = asset_links(CLUSTER_CSS, asset_base)
 
 
 MAP_CONTROL_TEXTS = {"map": "kartenbereich", "zoomIn": "zoom_rein", "zoomOut": "zoom_raus", "layers": "ebenen",
@@ -370,24 +369,17 @@ def focus_bounds(points: list[tuple[float, float]]) -> tuple[tuple[float, float]
 
 
 class OfferLayer(Layer):
-    """The offers of one Handlungsfeld as a toggleable sub-group of an :class:`OfferCluster`.
+    """The offers of one Handlungsfeld as a toggleable group of an :class:`OfferCluster`.
 
-    Offer data travels as JSON made safe by :func:`script_json` and is
-    turned into markers and DOM text by ``QK.marker`` in ``static/qk/qk-map.js``.
+    Offer data travels as JSON made safe by :func:`script_json`; ``QK.marker`` in ``static/qk/qk-map.js`` turns
+    an offer into a marker and DOM text when it is first shown.
     """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = (function () {
-            var cfg = {{ this.config_json }};
             var packed = {{ this.data_json }};
-            var group = L.featureGroup.subGroup({{ this.cluster.get_name() }});
-            for (var i = 0; i < packed.r.length; i++) {
-                var r = packed.r[i], row = [r[0], r[1]];
-                for (var j = 2; j < r.length; j++) { row.push(packed.s[r[j]]); }
-                group.addLayer(QK.marker(row, cfg));
-            }
-            return group;
+            return {{ this.cluster.get_name() }}.group(packed, {{ this.config_json }});
         })();
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
         {% endmacro %}

@@ -106,7 +106,7 @@
     var r = m.options.qkRow, cfg = m.options.qkCfg;
     // Popups keep clear of the zoom buttons (top left) and the layer button (top right); on a phone
     // they were opened under them and could not be closed. maxHeight (scrolling) keeps the marker on screen
-    // after the pan: on mobile, markercluster removes markers just outside the view, and their popup with them.
+    // after the pan: the cluster layer (qk-cluster.js) takes off markers that leave the view, and their popup with them.
     // The padding keeps the popup right of the control column at the top left (zoom +/−, then ◎ "my location",
     // 44 px wide from 10 px) and below the layer button at the top right: with only a top padding the title of
     // a popup opened at the left edge lay under ◎.
@@ -138,26 +138,15 @@
         qkColor: cfg.color, qkId: r[ID], qkRow: r, qkCfg: cfg
       });
     },
-    // The offer layers fill the cluster group while it is off the map; QK.setup then adds it, and markercluster
-    // clusters every offer in one pass. Off the map, markercluster checks each new marker against all markers added
-    // so far (10,000 offers: 50 million comparisons); each marker here is new, so the check is skipped until then.
-    collect: function (cluster) {
-      performance.mark("qk-angebote");  // the offer layers start (bench/frame_only.py reads these marks)
-      cluster.hasLayer = function () { return false; };
-    },
     clusterLabel: "{n}",
-    // A cluster takes its Handlungsfeld's colour if all its offers share one, else a neutral dark grey.
-    // Its element is a keyboard button (Leaflet marker), so it gets an accessible name.
-    clusterIcon: function (cluster) {
-      var colours = {};
-      cluster.getAllChildMarkers().forEach(function (m) { colours[m.options.qkColor] = true; });
-      var keys = Object.keys(colours);
-      var colour = keys.length === 1 ? keys[0] : "#3d3d3d";
-      var mixed = keys.length === 1 ? "" : " qk-cluster-mixed";
+    // A cluster of ``count`` offers takes their Handlungsfeld's ``colour`` if they share one (else "": a neutral
+    // dark grey). Its element is a keyboard button (Leaflet marker), so it gets an accessible name.
+    clusterIcon: function (count, colour) {
+      var mixed = colour ? "" : " qk-cluster-mixed";
       var icon = L.divIcon({ className: "qk-cluster", iconSize: [38, 38],
-        html: '<span class="qk-cluster-inner' + mixed + '" style="background:' + colour + '"><span aria-hidden="true">' +
-              cluster.getChildCount() + "</span></span>" });
-      var label = window.QK.clusterLabel.replace("{n}", String(cluster.getChildCount()));
+        html: '<span class="qk-cluster-inner' + mixed + '" style="background:' + (colour || "#3d3d3d") +
+              '"><span aria-hidden="true">' + count + "</span></span>" });
+      var label = window.QK.clusterLabel.replace("{n}", String(count));
       var create = icon.createIcon;
       icon.createIcon = function (old) {
         var node = create.call(this, old);
@@ -181,8 +170,7 @@
       }
       if (cfg.bounds) { map.fitBounds(cfg.bounds, { padding: [32, 32], animate: false, maxZoom: 16 }); }
       if (cfg.offerId) {
-        var target = null;
-        cluster.getLayers().forEach(function (m) { if (m.options.qkId === cfg.offerId) { target = m; } });
+        var target = cluster.markerById(cfg.offerId);
         if (target) {
           cluster.zoomToShowLayer(target, function () {
             target.openPopup();
@@ -246,7 +234,6 @@
       control.addTo(map);
     },
     setup: function (map, districts, cluster, cfg) {
-      delete cluster.hasLayer;  // markercluster's own again (QK.collect)
       performance.mark("qk-clustern");
       cluster.addTo(map);
       performance.mark("qk-geclustert");
@@ -276,22 +263,6 @@
         var node = layer.getElement && layer.getElement();
         if (node) { node.setAttribute("tabindex", "-1"); node.setAttribute("aria-hidden", "true"); }
       });
-
-      // Enter on a cluster zooms or spiderfies it, and its icon disappears: focus would fall back to the page
-      // start. Move it to what now shows the first of the cluster's offers.
-      var pending = null;
-      function focusPending() {
-        if (!pending) { return; }
-        for (var i = 0; i < pending.length; i++) {
-          var shown = cluster.getVisibleParent(pending[i]);
-          if (shown && shown._icon) { shown._icon.focus({ preventScroll: true }); pending = null; return; }
-        }
-      }
-      cluster.on("clusterclick", function (e) { pending = e.layer.getAllChildMarkers(); });
-      cluster.on("animationend", focusPending);
-      // After the spider animation (about 200 ms); focusing earlier loses to Leaflet's own focus handling.
-      cluster.on("spiderfied", function (e) { pending = e.markers; setTimeout(focusPending, 300); });
-      map.on("zoomend", function () { setTimeout(focusPending, 0); });
 
       // Enter toggles a layer checkbox too (Space does already): keyboard users expect Enter to act.
       container.addEventListener("keydown", function (ev) {

@@ -63,8 +63,8 @@ def test_map_page_shows_count_schematic_note_and_a_local_only_map():
     maps = map_frames(at)
     assert len(maps) == 1
     links = re.findall(r'(?:src|href)="([^"]+)"', maps[0]["html"])
-    assert len(links) == 8 and all(link.startswith("app/static/") for link in links), links
-    assert "QK.marker" in maps[0]["html"] and maps[0]["report_clicks"] is True
+    assert len(links) == 6 and all(link.startswith("app/static/") for link in links), links
+    assert "QK.offerClusters" in maps[0]["html"] and maps[0]["report_clicks"] is True
     assert maps[0]["title"] == "Karte der Angebote und Stadtteile"
 
 
@@ -513,8 +513,8 @@ def test_every_file_the_map_page_preloads_exists_on_this_host():
 
     roots = {"static/": Path(st.__file__).parent / "static" / "static", "app/static/": STATIC_DIR}
     files = map_preload_files()
-    # Streamlit's chunk for the component (an ES module), then the map's 4 scripts and 4 stylesheets
-    assert [kind for kind, _ in files] == ["module"] + ["script"] * 4 + ["style"] * 4
+    # Streamlit's chunk for the component (an ES module), then the map's 4 scripts and 2 stylesheets
+    assert [kind for kind, _ in files] == ["module"] + ["script"] * 4 + ["style"] * 2
     assert files[0][1].startswith("static/js/BidiComponent.")
     for _, url in files:
         prefix = next(p for p in roots if url.startswith(p))

@@ -47,8 +47,7 @@ def test_map_page_sends_one_frame_with_own_assets_in_load_order():
     (frame,) = map_frames(at)
     scripts = re.findall(r'<script src="([^"]+)"', frame["html"])
     assert scripts == ["app/static/vendor/leaflet/leaflet.js", "app/static/qk/qk-map.js",
-                       "app/static/vendor/markercluster/leaflet.markercluster.js",
-                       "app/static/vendor/subgroup/leaflet.featuregroup.subgroup.js"]
+                       "app/static/vendor/supercluster/supercluster.min.js", "app/static/qk/qk-cluster.js"]
     assert frame["height"] == 520 and frame["report_clicks"] is True
     assert frame["title"] == "Karte der Angebote und Stadtteile"
 

@@ -28,8 +28,9 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = ROOT / "static" / "vendor" / "axe-core" / "axe.min.js"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
-CLUSTER_GROUP_JS = "Object.values(window.map._layers).find(l => l._topClusterLevel)"
-"""The one MarkerClusterGroup of the map (``window.map`` is set by the map document, ``app.widgets.mapframe``)."""
+CLUSTER_GROUP_JS = "Object.values(window.map._layers).find(l => l.qkOfferClusters)"
+"""The map's one cluster layer of offers (``static/qk/qk-cluster.js``; ``window.map`` is set by the map document,
+``app.widgets.mapframe``)."""
 
 
 def logged_page(browser, viewport: dict, mobile: bool):
@@ -293,9 +294,8 @@ def test_map_controls_are_named_in_the_ui_language(page, streamlit_server, lang)
     map_frame(page)
     names = frame_eval(page, f"""() => {{
         const name = sel => {{ const e = document.querySelector(sel); return e && [e.getAttribute('aria-label'), e.title]; }};
-        const marker = {CLUSTER_GROUP_JS}.getLayers()[0];
-        window.map.setView(marker.getLatLng(), window.map.getMaxZoom(), {{animate: false}});
-        marker.openPopup();
+        const marker = {CLUSTER_GROUP_JS}.getLayers()[0];  // shares its place with 3 others: spread, then opened
+        {CLUSTER_GROUP_JS}.zoomToShowLayer(marker, () => marker.openPopup());
         const container = document.querySelector('.leaflet-container');
         return {{zoom_in: name('.leaflet-control-zoom-in'), zoom_out: name('.leaflet-control-zoom-out'),
                  layers: name('.leaflet-control-layers-toggle'),
@@ -391,7 +391,7 @@ def test_axe_finds_no_serious_problem_in_the_map_frame(device, streamlit_server)
     # with the legend (open on the desktop, collapsed on the phone) and a popup open (close button, links)
     choose_indicator(page, "kinderarmut")
     frame_eval(page, f"() => {{ const m = {CLUSTER_GROUP_JS}.getLayers()[0];"
-                     " window.map.setView(m.getLatLng(), window.map.getMaxZoom(), {animate: false}); m.openPopup(); }")
+               f" {CLUSTER_GROUP_JS}.zoomToShowLayer(m, () => m.openPopup()); }}")
     popup = map_frame(page).locator(".leaflet-popup")
     popup.locator(".qk-popup-title").wait_for(state="visible", timeout=5000)
     # Leaflet fades popups in: measured halfway, text and background are blended with the map below
