@@ -15,8 +15,8 @@ Abschnitte (ms ab Navigationsbeginn, Median):
 - **Angebotsebenen beginnen** (``qk-angebote``): Dokument gelesen, Leaflet und Plugins geladen, Karte und Stadtteile
   angelegt;
 - **Markierungen angelegt** (``qk-clustern``): die Angebotsebenen haben ihre Markierungen erzeugt;
-- **geclustert** (``qk-geclustert``): markercluster hat alle Angebote in einem Durchgang geclustert und die erste
-  Ansicht gezeichnet;
+- **geclustert** (``qk-geclustert``): der Cluster-Index über alle Angebote steht (``static/qk/qk-cluster.js``) und die
+  erste Ansicht ist gezeichnet;
 - **erste Markierung**: eine Markierung oder Gruppe ist mit Größe im Dokument.
 
 Keine Zusicherungen; die Werte pro Lauf gehen nach stderr, die Tabelle nach stdout. Nur ``shipped`` sind echte

@@ -278,7 +278,7 @@ async def _session(browser, base_url: str, index: int, deadline: float) -> Sessi
         if before["layers"].get(wohnen, {}).get("count") in (None, 0):
             raise AssertionError(f"map has no {DESELECT_FIELD} offers before the filter change: {before}")
         # From the layer counts, not from the markers shown at first paint: right after the first view is
-        # fitted, markercluster may still show a few old cluster icons beside the new ones.
+        # fitted, the map may still show a few old cluster icons beside the new ones.
         expected = sum(layer["count"] for layer in before["layers"].values()) - before["layers"][wohnen]["count"]
 
         # Deselect one Handlungsfeld with the remove button of its chip in the sidebar multiselect;

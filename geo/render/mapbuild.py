@@ -70,7 +70,7 @@ def build_map(
     min_x, min_y, max_x, max_y = districts.total_bounds
     fmap = folium.Map(location=[(min_y + max_y) / 2, (min_x + max_x) / 2], zoom_start=12, tiles=None,
                       control_scale=True)
-    # Without a tile layer Leaflet has no zoom range, and MarkerCluster refuses to start.
+    # Without a tile layer Leaflet has no zoom range, and the cluster index needs one (static/qk/qk-cluster.js).
     fmap.options.update(maxZoom=19, minZoom=9, zoomSnap=0.25)
     fmap.default_js = asset_links(MAP_JS, options.asset_base)
     fmap.default_css = asset_links(MAP_CSS, options.asset_base)

@@ -118,7 +118,7 @@ def test_every_handlungsfeld_has_markers_in_its_colour(page, streamlit_server):
 
 def test_layer_toggle_removes_and_restores_a_handlungsfeld(page, streamlit_server):
     open_map(page, streamlit_server)
-    # Right after the first view is fitted, markercluster may briefly show old cluster icons beside the new
+    # Right after the first view is fitted, the map may briefly show old cluster icons beside the new
     # ones; start from the settled map, where the markers stand for exactly the offers of the layer list.
     before = wait_until(lambda: (s := map_state(page))["represented"] == sum(
         layer["count"] for layer in hf_layers(s).values()) and s, message="settled map")
