@@ -91,6 +91,10 @@
     // The index over the offers of the Handlungsfelder that are switched on.
     _rebuild: function () {
       this._unspiderfy();
+      // A new index numbers its clusters anew: the old cluster markers go, offers' own markers stay.
+      for (var key in this._shown) {
+        if (key.charAt(0) === "c") { this._layer.removeLayer(this._shown[key]); delete this._shown[key]; }
+      }
       var points = [];
       for (var g = 0; g < this._groups.length; g++) {
         var group = this._groups[g];
