@@ -7,7 +7,8 @@
  * What the map needs and this file provides:
  * - one cluster layer for all Handlungsfelder, so that offers at the same place cluster together;
  * - one toggle layer per Handlungsfeld for the layer control (QK.offerClusters(...).group);
- * - a cluster zooms in on click or Enter; offers at the very same place are spread in a circle (spiderfied);
+ * - a cluster zooms in on click or Enter; offers that still share one spot at the highest zoom (a few metres) are
+ *   spread in a circle (spiderfied);
  * - focus stays in the map after Enter on a cluster (WCAG 2.4.3);
  * - an offer marker is made only when it is first shown or asked for (popups and tooltips bind on show, qk-map.js).
  * Offer text never reaches innerHTML: markers and popups are built by QK.marker (qk-map.js). */
@@ -47,7 +48,7 @@
 
     initialize: function (options) {
       L.setOptions(this, options);
-      this.qkOfferClusters = true;  // tests and QK.setup find the layer by this
+      this.qkOfferClusters = true;  // the browser tests find the layer among the map's layers by this
       this._groups = [];
       this._shownGroups = [];
       this._index = null;
