@@ -1,5 +1,5 @@
 """Der Karten-Frame allein: das fertige Kartendokument in Chromium, ohne Streamlit, bis zur ersten Markierung –
-mit den Abschnitten, die ``static/qk/qk-map.js`` als User-Timing-Marken setzt.
+mit den Abschnitten, die ``static/qk/qk-cluster.js`` und ``qk-map.js`` als User-Timing-Marken setzen.
 
     .venv/bin/python -m bench.frame_only                          # mitgeliefert und 10.000 synthetische, je 9 Läufe
     .venv/bin/python -m bench.frame_only --sizes shipped,1000,10000 --repeat 5
@@ -43,7 +43,7 @@ from geo.render.mapbuild import MapOptions, build_map
 
 SEED = 20261123
 MARKS = ("qk-angebote", "qk-clustern", "qk-geclustert")
-"""User Timing marks set by static/qk/qk-map.js, in the order they happen."""
+"""User Timing marks set by static/qk/qk-cluster.js (the first) and qk-map.js, in the order they happen."""
 
 FIRST_MARKER_JS = """() => new Promise((resolve, reject) => {
     const tick = () => { const m = document.querySelector('.qk-marker, .qk-cluster');

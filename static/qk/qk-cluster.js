@@ -16,7 +16,11 @@
   "use strict";
   var QK = window.QK;
   var MIXED = "";  // a cluster's colour when its offers belong to several Handlungsfelder
-  var ID = 12;  // position of the offer id in a row (geo/render/mapbuild.py::OFFER_ROW_FIELDS, qk-map.js)
+
+  // Focus after Leaflet's own focus handling for the click or key that led here, if the layer is still drawn.
+  function focusSoon(layer) {
+    setTimeout(function () { if (layer._icon) { layer._icon.focus({ preventScroll: true }); } }, 0);
+  }
 
   // One Handlungsfeld's offers: a layer of its own only for the layer control (showing or hiding them).
   var OfferGroup = L.Layer.extend({
@@ -187,8 +191,7 @@
         var d = map.latLngToLayerPoint(layer.getLatLng()).distanceTo(near);
         if (d < bestDistance) { best = layer; bestDistance = d; }
       }
-      // After Leaflet's own focus handling for the click that started this
-      if (best) { setTimeout(function () { if (best._icon) { best._icon.focus({ preventScroll: true }); } }, 0); }
+      if (best) { focusSoon(best); }
     },
 
     // Offers at one place, spread in a circle around it with a line to the place.
@@ -211,8 +214,7 @@
       }
       this._spider = { key: "c" + clusterMarker._qkCluster, cluster: clusterMarker, markers: markers, legs: legs };
       delete this._shown[this._spider.key];
-      var first = markers[0];
-      setTimeout(function () { if (first._icon) { first._icon.focus({ preventScroll: true }); } }, 0);
+      focusSoon(markers[0]);
     },
 
     _unspiderfy: function () {
@@ -244,7 +246,7 @@
       for (var g = 0; g < this._groups.length; g++) {
         var group = this._groups[g], s = group._packed.s, rows = group._packed.r;
         for (var i = 0; i < rows.length; i++) {
-          if (s[rows[i][ID]] === id) { return group.marker(i); }
+          if (s[rows[i][QK.rowId]] === id) { return group.marker(i); }
         }
       }
       return null;

@@ -128,6 +128,7 @@
 
   window.QK = {
     texts: {},
+    rowId: ID,  // where a row keeps the offer id (qk-cluster.js looks offers up by it)
     marker: function (r, cfg) {
       cfg._icon = cfg._icon || icon(cfg, false);
       cfg._iconApprox = cfg._iconApprox || icon(cfg, true);
@@ -135,7 +136,7 @@
       var title = r[NAME] + " (" + cfg.name + (approx ? ", " + cfg.labels.ungefaehr : "") + ")";
       return new OfferMarker([r[LAT], r[LON]], {
         icon: approx ? cfg._iconApprox : cfg._icon, keyboard: true, title: title, riseOnHover: true,
-        qkColor: cfg.color, qkId: r[ID], qkRow: r, qkCfg: cfg
+        qkRow: r, qkCfg: cfg
       });
     },
     clusterLabel: "{n}",
