@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from bench.load import CHROMIUM, CHROMIUM_ARGS, MAP_IFRAME, MAP_STATE_JS, Server, start_server, stop_server
 
@@ -238,6 +239,29 @@ def wait_for_app(page, timeout_ms: int = FIRST_LOAD_MS) -> None:
         settled_before = settled
         time.sleep(0.15)
     pytest.fail(f"page did not settle within {timeout_ms / 1000:.0f} s")
+
+
+def choose_option(page, box, typed: str, option: str) -> None:
+    """Choose ``option`` (its exact accessible name) in the Streamlit selectbox or multiselect ``box``, as a person
+    does: click the box, replace its text with ``typed``, click the option; then wait for the rerun.
+
+    On a loaded machine the rerun of an earlier action can arrive after the page looked settled and re-render the
+    widget, which closes the open list and drops the typed text; then the list is opened again (three tries)."""
+    choice = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(3):
+        box.click()
+        page.keyboard.press("ControlOrMeta+a")  # a selectbox shows its current value as text: type over it
+        page.keyboard.type(typed, delay=30)
+        try:
+            choice.wait_for(state="visible", timeout=8000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            wait_for_app(page)
+    choice.click()
+    wait_for_app(page)
 
 
 def map_frame(page):

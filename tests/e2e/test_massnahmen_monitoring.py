@@ -10,13 +10,12 @@ import re
 
 import pandas as pd
 from openpyxl import load_workbook
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from geo.data.measures import merge_measures, read_measures
 from geo.i18n import t
 from geo.store.offer_store import Store
 
-from .conftest import snap, wait_for_app, wait_until
+from .conftest import choose_option, snap, wait_for_app, wait_until
 from .test_browser import assert_clean
 from .test_exports import download
 from .test_redaktion import OFFER_ID, OFFER_NAME, editor_server, log_in, open_offer, save, wait_for_success  # noqa: F401
@@ -35,24 +34,10 @@ def pick(page, scope, label: str, typed: str, option: str) -> None:
     """A selectbox or multiselect (a combobox): click it, type, choose the option."""
     widget_label = scope.page.locator('[data-testid="stWidgetLabel"]', has_text=re.compile(rf"^{re.escape(label)}$"))
     box = scope.locator('[data-testid="stSelectbox"], [data-testid="stMultiSelect"]').filter(has=widget_label)
-    choice = page.get_by_role("option", name=option, exact=True)
-    for attempt in range(3):
-        box.click()
-        page.keyboard.type(typed, delay=30)
-        try:
-            choice.wait_for(state="visible", timeout=8000)
-            break
-        except PlaywrightTimeoutError:
-            # On a loaded machine the rerun of the previous choice can arrive after the page looked settled and
-            # re-render the form, which closes the open list and drops the typed text: open it again, as a user would.
-            if attempt == 2:
-                raise
-            page.keyboard.press("Escape")
-            wait_for_app(page)
-    choice.click()
-    if box.get_attribute("data-testid") == "stMultiSelect":
+    multiselect = box.get_attribute("data-testid") == "stMultiSelect"
+    choose_option(page, box, typed, option)
+    if multiselect:
         page.keyboard.press("Escape")  # a multiselect's list stays open (over the form's buttons)
-    wait_for_app(page)
 
 
 def test_redaktion_sets_a_measures_state_links_an_offer_and_the_public_page_and_export_show_it(open_context,

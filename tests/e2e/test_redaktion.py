@@ -11,8 +11,8 @@ from geo.i18n import t
 from geo.store.accounts import add_user
 from geo.store.offer_store import Store
 
+from .conftest import choose_option, snap, wait_for_app, wait_until
 from .conftest import log_in as log_in_as
-from .conftest import snap, wait_for_app, wait_until
 from .test_browser import assert_clean
 
 OFFER_ID = "stadtbibliothek-minden"
@@ -50,10 +50,7 @@ def open_offer(page, offer_name: str) -> None:
     page.get_by_role("tab", name=t("redaktion.tab_bearbeiten"), exact=True).click()
     label = page.locator('[data-testid="stWidgetLabel"]', has_text=re.compile(rf"^{t('redaktion.angebot_waehlen')}$"))
     box = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').filter(has=label)
-    box.click()
-    page.keyboard.type(offer_name[:12], delay=30)
-    page.get_by_role("option", name=offer_name, exact=True).click()
-    wait_for_app(page)
+    choose_option(page, box, offer_name[:12], offer_name)
     wait_until(lambda: page.get_by_label(t("spalte.name"), exact=True).input_value() == offer_name,
                message=f"the form of {offer_name!r}")
 

@@ -20,7 +20,7 @@ from geo.data.workbook import read_sheet, suggest_mapping, table_to_offers_csv
 from geo.i18n import catalogue, t
 from geo.store.offer_store import Store
 
-from .conftest import ROOT, snap, wait_for_app, wait_until
+from .conftest import ROOT, choose_option, snap, wait_for_app, wait_until
 from .test_browser import EXCEPTION_BOX, assert_clean
 from .test_redaktion import ALERT, editor_server, grid_rows, log_in  # noqa: F401 (a fixture, named as a test argument)
 
@@ -143,12 +143,7 @@ def shown_mapping(page) -> dict[str, str]:
 
 
 def choose(page, header: str, column: str) -> None:
-    box = mapping_box(page, header).get_by_role("combobox")
-    box.click()
-    box.press("ControlOrMeta+a")
-    page.keyboard.type(choice_label(column)[:8], delay=30)
-    page.get_by_role("option", name=choice_label(column), exact=True).click()
-    wait_for_app(page)
+    choose_option(page, mapping_box(page, header).get_by_role("combobox"), choice_label(column)[:8], choice_label(column))
 
 
 def report_line(page) -> str:

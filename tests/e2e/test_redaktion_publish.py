@@ -15,7 +15,7 @@ from geo.i18n import t
 from geo.store.accounts import add_user
 from geo.store.offer_store import Store
 
-from .conftest import ROOT, map_frame, snap, wait_for_app, wait_for_map, wait_until
+from .conftest import ROOT, choose_option, map_frame, snap, wait_for_app, wait_for_map, wait_until
 from .conftest import log_in as log_in_as
 from .test_browser import assert_clean
 
@@ -69,11 +69,7 @@ def upload(page, name: str, data: bytes) -> None:
 def choose(page, label: str, option: str) -> None:
     caption = page.locator('[data-testid="stWidgetLabel"]', has_text=re.compile(rf"^{re.escape(label)}$"))
     box = panel(page).locator('[data-testid="stSelectbox"]').filter(has=caption).get_by_role("combobox")
-    box.click()
-    box.press("ControlOrMeta+a")
-    page.keyboard.type(option[:5], delay=30)
-    page.get_by_role("option", name=option, exact=True).click()
-    wait_for_app(page)
+    choose_option(page, box, option[:5], option)
 
 
 def public_notice(page, base_url: str) -> str:
