@@ -63,8 +63,11 @@ def _cmd_geocode(args: argparse.Namespace) -> int:
 
 def _cmd_fetch_assets(args: argparse.Namespace) -> int:
     """``fetch-assets``: Leaflet & plugins from the npm registry into ``static/vendor`` (checksums verified)."""
-    from geo.render.assets import fetch_assets, missing_assets
+    from geo.render.assets import fetch_assets, missing_assets, remove_stale_vendor_files
 
+    if removed := remove_stale_vendor_files():
+        print(f"{len(removed)} nicht mehr genutzte Dateien aus static/vendor entfernt "
+              f"({', '.join(sorted({p.parent.name for p in removed}))}).")
     if not args.force and not missing_assets():
         print("Karten-Bibliotheken sind schon vorhanden (static/vendor).")
         return 0

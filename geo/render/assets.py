@@ -83,6 +83,32 @@ def missing_assets(static_dir: Path = STATIC_DIR) -> list[str]:
     return [p for p in needed if not (static_dir / p).is_file()]
 
 
+def stale_vendor_files(static_dir: Path = STATIC_DIR,
+                       assets: tuple[NpmAsset, ...] = VENDOR_ASSETS + TEST_ASSETS) -> list[Path]:
+    """Files below ``static/vendor/`` that none of ``assets`` writes, sorted: left there by an earlier version
+    (Leaflet.markercluster, its subgroup plugin, jQuery). Streamlit serves all of ``static/``, so other people's
+    code that the app no longer loads would stay reachable and unpatched."""
+    vendor = static_dir / "vendor"
+    if not vendor.is_dir():
+        return []
+    wanted = {vendor / target for asset in assets for target in asset.files.values()}
+    return sorted(path for path in vendor.rglob("*") if path.is_file() and path not in wanted)
+
+
+def remove_stale_vendor_files(static_dir: Path = STATIC_DIR,
+                              assets: tuple[NpmAsset, ...] = VENDOR_ASSETS + TEST_ASSETS) -> list[Path]:
+    """Delete :func:`stale_vendor_files` and the folders they leave empty; returns the deleted files."""
+    stale = stale_vendor_files(static_dir, assets)
+    for path in stale:
+        path.unlink()
+    vendor = static_dir / "vendor"
+    for folder in sorted({p.parent for p in stale}, key=lambda f: len(f.parts), reverse=True):
+        while folder != vendor and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+    return stale
+
+
 def verify_integrity(data: bytes, integrity: str) -> bool:
     """Check bytes against an npm ``sha512-<base64>`` integrity string."""
     algo, _, expected = integrity.partition("-")
