@@ -59,6 +59,9 @@ TEST_ASSETS: tuple[NpmAsset, ...] = (
 )
 """Only for ``scripts/install.sh --test``; the app never loads them."""
 
+PINNED_ASSETS = VENDOR_ASSETS + TEST_ASSETS
+"""Everything an install may write below ``static/vendor/``."""
+
 # (name, path below static/) — order matters: Leaflet before its plugins. No jQuery: only folium's HTML popups and
 # "objects in front" call $(), and the maps use neither (offer popups are built by qk-map.js); it was 87 KB to load
 # and parse before every map.
@@ -79,12 +82,11 @@ def asset_links(entries: tuple[tuple[str, str], ...], base: str) -> list[tuple[s
 
 def missing_assets(static_dir: Path = STATIC_DIR) -> list[str]:
     """Paths below ``static/`` that the map needs but that are not there."""
-    needed = [p for _, p in MAP_JS + MAP_CSS + CLUSTER_JS]
-    return [p for p in needed if not (static_dir / p).is_file()]
+    return [p for p in map_asset_paths() if not (static_dir / p).is_file()]
 
 
 def stale_vendor_files(static_dir: Path = STATIC_DIR,
-                       assets: tuple[NpmAsset, ...] = VENDOR_ASSETS + TEST_ASSETS) -> list[Path]:
+                       assets: tuple[NpmAsset, ...] = PINNED_ASSETS) -> list[Path]:
     """Files below ``static/vendor/`` that none of ``assets`` writes, sorted: left there by an earlier version
     (Leaflet.markercluster, its subgroup plugin, jQuery). Streamlit serves all of ``static/``, so other people's
     code that the app no longer loads would stay reachable and unpatched."""
@@ -96,7 +98,7 @@ def stale_vendor_files(static_dir: Path = STATIC_DIR,
 
 
 def remove_stale_vendor_files(static_dir: Path = STATIC_DIR,
-                              assets: tuple[NpmAsset, ...] = VENDOR_ASSETS + TEST_ASSETS) -> list[Path]:
+                              assets: tuple[NpmAsset, ...] = PINNED_ASSETS) -> list[Path]:
     """Delete :func:`stale_vendor_files` and the folders they leave empty; returns the deleted files."""
     stale = stale_vendor_files(static_dir, assets)
     for path in stale:
