@@ -14,7 +14,9 @@ Abschnitte (ms ab Navigationsbeginn, Median):
 
 - **Angebotsebenen beginnen** (``qk-angebote``): Dokument gelesen, Leaflet und Plugins geladen, Karte und Stadtteile
   angelegt;
-- **Markierungen angelegt** (``qk-clustern``): die Angebotsebenen haben ihre Markierungen erzeugt;
+- **Markierungen angelegt** (``qk-clustern``): die Angebotsebenen sind angelegt (der Name stammt aus der Messung
+  mit markercluster, die hier alle Markierungen erzeugte; der Cluster-Index bekommt nur die Daten, eine Markierung
+  entsteht erst, wenn sie gezeigt wird);
 - **geclustert** (``qk-geclustert``): der Cluster-Index über alle Angebote steht (``static/qk/qk-cluster.js``) und die
   erste Ansicht ist gezeichnet;
 - **erste Markierung**: eine Markierung oder Gruppe ist mit Größe im Dokument.
@@ -86,6 +88,13 @@ def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
+def write_document(folder: Path, name: str, html: str, base: str) -> str:
+    """``html`` as ``folder/name`` with ``<base href=base>``, as the app's frame sets it (``static/qk/qk-frame.js``),
+    so that its ``app/static/…`` links reach :func:`serve`; returns its URL."""
+    (folder / name).write_text(html.replace("<head>", f'<head><base href="{base}">', 1), encoding="utf-8")
+    return base + name
+
+
 def measure(urls: dict[str, str], repeat: int, browser) -> dict[str, list[list[float]]]:
     """Per size, ``repeat`` runs of [mark times…, first marker] in ms; sizes alternate within each round, and a
     first round (not counted) warms the server and Chromium."""
@@ -129,12 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     docs = map_documents(args.sizes.split(","))
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         server, base = serve(Path(tmp))
-        urls = {}
-        for number, (label, html) in enumerate(docs.items()):
-            # the app's frame sets <base> to the app root the same way (static/qk/qk-frame.js)
-            (Path(tmp) / f"karte-{number}.html").write_text(html.replace("<head>", f'<head><base href="{base}">', 1),
-                                                          encoding="utf-8")
-            urls[label] = f"{base}karte-{number}.html"
+        urls = {label: write_document(Path(tmp), f"karte-{number}.html", html, base)
+                for number, (label, html) in enumerate(docs.items())}
         browser = pw.chromium.launch(executable_path=CHROMIUM)
         runs = measure(urls, args.repeat, browser)
         browser.close()

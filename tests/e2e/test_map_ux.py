@@ -439,14 +439,13 @@ def test_a_map_of_2048_offers_stands_for_every_offer_and_a_layer_switch_takes_ou
     2,048 because the synthetic offers take the Handlungsfelder in turn: Wohnen has 512, a multiple of 32, and
     then Supercluster's cluster ids (32 × position + zoom + 1 + number of points) of the index without Wohnen
     repeat ids of the index before, for other clusters. A cluster marker kept by its old id would show an old count."""
-    from bench.frame_only import map_documents, serve
+    from bench.frame_only import map_documents, serve, write_document
     from bench.load import MAP_STATE_JS
 
     (html,) = map_documents(["2048"]).values()
     server, base = serve(tmp_path)
     try:
-        (tmp_path / "karte.html").write_text(html.replace("<head>", f'<head><base href="{base}">', 1), encoding="utf-8")
-        page.goto(base + "karte.html")
+        page.goto(write_document(tmp_path, "karte.html", html, base))
         page.locator(".qk-cluster").first.wait_for(state="visible", timeout=30_000)
         state = lambda: page.evaluate(f"({MAP_STATE_JS})")  # noqa: E731
         layers = {entry["name"]: entry["count"] for entry in state()["layers"].values()}
